@@ -1,0 +1,73 @@
+"""A URLconf for core tests: the real routes plus views that misbehave on purpose."""
+
+from django.urls import include, path
+from rest_framework import generics, serializers
+from rest_framework.exceptions import Throttled
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.models import User
+from apps.core.exceptions import Conflict
+
+
+class BoomView(APIView):
+    def get(self, request):
+        raise RuntimeError("secret internal detail")
+
+
+class ConflictView(APIView):
+    def get(self, request):
+        raise Conflict("Seat F12 is taken.", details={"seats": [12]}, code="seat_unavailable")
+
+
+class ThrottledView(APIView):
+    def get(self, request):
+        raise Throttled(wait=4.2)
+
+
+class PrivateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class EchoSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1)
+
+
+class EchoView(APIView):
+    def post(self, request):
+        data = EchoSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(data.validated_data)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id"]
+
+
+class UserListView(generics.ListAPIView):
+    queryset = User.objects.order_by("id")
+    serializer_class = UserSerializer
+
+
+def page_boom(request):
+    raise RuntimeError("page failure")
+
+
+urlpatterns = [
+    path("api/test/boom/", BoomView.as_view()),
+    path("api/test/conflict/", ConflictView.as_view()),
+    path("api/test/throttled/", ThrottledView.as_view()),
+    path("api/test/private/", PrivateView.as_view()),
+    path("api/test/echo/", EchoView.as_view()),
+    path("api/test/users/", UserListView.as_view()),
+    path("test/page-boom/", page_boom),
+    path("", include("venue.urls")),
+]
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"

@@ -1,0 +1,9 @@
+"""Fixtures shared by every test package."""
+
+import pytest
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()

@@ -1,0 +1,22 @@
+"""ASGI entry point: HTTP and WebSocket (`venue.asgi:application`)."""
+
+from django.core.asgi import get_asgi_application
+
+import venue
+
+venue.use_default_settings()
+
+# Django must be set up before anything imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from venue.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+    }
+)
