@@ -11,6 +11,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_active", "is_staff"]
     search_fields = ["email", "full_name"]
     readonly_fields = ["date_joined", "last_login"]
+    actions = ["deactivate", "activate"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Profile", {"fields": ["full_name", "role"]}),
@@ -26,3 +27,13 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     ]
+
+    @admin.action(description="Deactivate selected users (effective on their next request)")
+    def deactivate(self, request, queryset):
+        for user in queryset.exclude(pk=request.user.pk):
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+
+    @admin.action(description="Activate selected users")
+    def activate(self, request, queryset):
+        queryset.update(is_active=True)

@@ -1,8 +1,153 @@
-"""Writes on users."""
+"""Writes on users and their tokens: registration, login, token rotation and revocation."""
 
-from django.db import transaction
+import logging
 
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework import exceptions
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from apps.core.exceptions import ApplicationError
+
+from . import lockout
+from .audit import audit
 from .models import Role, User
+
+
+class InvalidCredentials(ApplicationError):
+    status_code = 401
+    code = "invalid_credentials"
+    message = "The email or password is not right."
+
+
+class AccountLocked(ApplicationError):
+    status_code = 429
+    code = "account_locked"
+    message = "Too many failed logins. Try again later."
+
+    def __init__(self, retry_after: int):
+        super().__init__(details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class EmailTaken(ApplicationError):
+    status_code = 409
+    code = "email_taken"
+    message = "An account with this email already exists."
+
+
+class InvalidRefreshToken(ApplicationError):
+    status_code = 401
+    code = "token_not_valid"
+    message = "The refresh token is not valid. Log in again."
+
+
+def user_register(*, email: str, password: str, full_name: str) -> User:
+    """Create a customer account; the password must pass Django's validators."""
+    email = User.objects.normalize_email(email)
+    candidate = User(email=email, full_name=full_name)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise exceptions.ValidationError({"password": list(exc.messages)}) from exc
+    if User.objects.filter(email=email).exists():
+        raise EmailTaken()
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email, password, full_name=full_name, role=Role.CUSTOMER
+            )
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise EmailTaken() from exc
+
+
+def user_login(*, request, email: str, password: str) -> User:
+    """Check credentials under the per-account lockout; the same error for any wrong pair."""
+    email = User.objects.normalize_email(email)
+    ip = request.META.get("REMOTE_ADDR", "")
+    locked_for = lockout.seconds_locked(email)
+    if locked_for:
+        audit("login_refused_locked", email=email, ip=ip, level=logging.WARNING)
+        raise AccountLocked(locked_for)
+    user = authenticate(getattr(request, "_request", request), email=email, password=password)
+    if user is None:
+        audit("login_failed", email=email, ip=ip, level=logging.WARNING)
+        locked_for = lockout.record_failure(email, ip)
+        if locked_for:
+            raise AccountLocked(locked_for)
+        raise InvalidCredentials()
+    lockout.record_success(email)
+    audit("login_succeeded", user_id=user.pk, ip=ip)
+    return user
+
+
+def tokens_issue(user: User) -> RefreshToken:
+    """Make a new refresh token (recorded as outstanding) with its access token."""
+    return RefreshToken.for_user(user)
+
+
+def _refresh_payload(raw_refresh: str) -> dict:
+    """Return the claims of a refresh token whose signature, expiry and type are valid."""
+    try:
+        payload = token_backend.decode(raw_refresh, verify=True)
+    except TokenBackendError as exc:
+        raise InvalidRefreshToken() from exc
+    if payload.get(jwt_settings.TOKEN_TYPE_CLAIM) != "refresh" or "jti" not in payload:
+        raise InvalidRefreshToken()
+    return payload
+
+
+def tokens_refresh(raw_refresh: str) -> tuple[User, RefreshToken]:
+    """Rotate a refresh token: retire it and issue a new pair. A reused token revokes all."""
+    payload = _refresh_payload(raw_refresh)
+    user = User.objects.filter(pk=payload.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+    fingerprint = payload.get(jwt_settings.REVOKE_TOKEN_CLAIM)
+    if user is None or fingerprint != get_md5_hash_password(user.password):
+        raise InvalidRefreshToken()
+    with transaction.atomic():
+        outstanding = OutstandingToken.objects.filter(jti=payload["jti"]).first()
+        if outstanding is None:
+            raise InvalidRefreshToken()
+        # The unique blacklist row decides, even between two concurrent refreshes.
+        _, retired_now = BlacklistedToken.objects.get_or_create(token=outstanding)
+        if retired_now:
+            return user, tokens_issue(user)
+    # A retired token came back: someone holds a copy. Revoke the whole family.
+    tokens_revoke_all(user)
+    audit("token_reuse_detected", user_id=user.pk, level=logging.WARNING)
+    raise InvalidRefreshToken()
+
+
+def tokens_revoke(raw_refresh: str | None) -> int | None:
+    """Blacklist one refresh token (logout); return its user's id. Invalid tokens are ignored."""
+    try:
+        payload = _refresh_payload(raw_refresh) if raw_refresh else None
+    except InvalidRefreshToken:
+        payload = None
+    outstanding = payload and OutstandingToken.objects.filter(jti=payload["jti"]).first()
+    user_id = None
+    if outstanding:
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+        user_id = outstanding.user_id
+    audit("logout", user_id=user_id)
+    return user_id
+
+
+def tokens_revoke_all(user: User) -> int:
+    """Blacklist every refresh token of `user`; return how many were still live."""
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    tokens = list(live)
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in tokens], ignore_conflicts=True
+    )
+    return len(tokens)
 
 
 @transaction.atomic

@@ -9,11 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from .context import current_request_id
 
 logger = logging.getLogger("venue.errors")
+audit_log = logging.getLogger("venue.audit")
 
 
 class ApplicationError(Exception):
@@ -85,8 +85,14 @@ def _message_and_details(exc: exceptions.APIException) -> tuple[str, dict]:
 
 def exception_handler(exc: Exception, context: dict) -> Response:
     """Turn any exception raised in an API view into the API.md error shape."""
+    # Imported here: authentication classes import this module while DRF's views load.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, ApplicationError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        response = Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -105,6 +111,16 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
 
+    if isinstance(exc, exceptions.PermissionDenied):
+        request = context.get("request")
+        audit_log.warning(
+            "permission_denied",
+            extra={
+                "event": "permission_denied",
+                "path": getattr(request, "path", None),
+                "method": getattr(request, "method", None),
+            },
+        )
     code = next((c for cls, c in _CODES.items() if isinstance(exc, cls)), None)
     if code is None:
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"

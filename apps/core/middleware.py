@@ -3,6 +3,8 @@
 import logging
 import time
 
+from django.conf import settings
+
 from .context import new_request_id, request_id_var, request_var, sane_request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -54,3 +56,17 @@ class RequestIdMiddleware:
     def _reset(tokens):
         request_id_var.reset(tokens[0])
         request_var.reset(tokens[1])
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send the Content-Security-Policy of settings.VENUE_CSP unless a view set its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "VENUE_CSP", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Every knob comes from the environment (API.md)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "rest_framework_simplejwt.token_blacklist",
     "apps.core",
     "apps.accounts",
 ]
@@ -44,11 +46,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.accounts.middleware.JWTCookieUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -155,6 +159,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+CSRF_COOKIE_NAME = "csrftoken"
+CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
 
 # --- Security headers that hold everywhere; production.py adds HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -172,8 +178,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.accounts.authentication.CookieJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.ratelimit.VenueThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -197,8 +205,47 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- JWT in HttpOnly cookies (browsers) or Bearer headers (programs)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=5),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens carry a fingerprint of the password hash: a password change revokes them.
+    "CHECK_REVOKE_TOKEN": True,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+}
+# Secure cookies (and the __Host-/__Secure- name prefixes) everywhere but plain-HTTP DEBUG.
+VENUE_AUTH_COOKIE_SECURE = env_flag("VENUE_AUTH_COOKIE_SECURE", not DEBUG)
+
 # --- VENUE knobs
 VENUE_RATE_LIMITS = env_flag("VENUE_RATE_LIMITS", True)
+RATELIMIT_ENABLE = VENUE_RATE_LIMITS
+# Behind a proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP).
+VENUE_CLIENT_IP_HEADER = os.environ.get("VENUE_CLIENT_IP_HEADER", "")
+VENUE_RATE_LIMIT_TIERS = {
+    tier: os.environ.get(f"VENUE_RATE_{tier.upper()}", default)
+    for tier, default in {
+        "global": "600/m",  # per client IP, the whole API
+        "login_ip": "30/15m",  # login and token requests per client IP
+        "catalog": "300/m",  # public catalog reads per client IP
+        "user": "1200/m",  # per authenticated user
+        "write": "120/m",  # unsafe methods per user
+        "booking": "20/m",  # hold-seats and confirm per user
+    }.items()
+}
+# Per account: this many failed logins within the window lock it for `lock_seconds`.
+VENUE_LOGIN_LOCKOUT = {"failures": 5, "window_seconds": 900, "lock_seconds": 900}
+# Content-Security-Policy: no inline scripts anywhere.
+VENUE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 VENUE_HOLD_SECONDS = int(os.environ.get("VENUE_HOLD_SECONDS", "300"))
 
 # --- Logging: pretty lines under DEBUG, one JSON object per line otherwise.

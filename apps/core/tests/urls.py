@@ -55,6 +55,21 @@ class UserListView(generics.ListAPIView):
     serializer_class = UserSerializer
 
 
+class CatalogView(APIView):
+    throttle_scope = "catalog"
+
+    def get(self, request):
+        return Response({"events": []})
+
+
+class BookingView(APIView):
+    throttle_scope = "booking"
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        return Response({"held": True})
+
+
 def page_boom(request):
     raise RuntimeError("page failure")
 
@@ -66,6 +81,8 @@ urlpatterns = [
     path("api/test/private/", PrivateView.as_view()),
     path("api/test/echo/", EchoView.as_view()),
     path("api/test/users/", UserListView.as_view()),
+    path("api/test/catalog/", CatalogView.as_view()),
+    path("api/test/booking/", BookingView.as_view()),
     path("test/page-boom/", page_boom),
     path("", include("venue.urls")),
 ]

@@ -1,0 +1,130 @@
+"""Auth endpoints of API.md: cookies for browsers, token pairs for programs."""
+
+from django.middleware.csrf import get_token, rotate_token
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts import services
+from apps.accounts.authentication import enforce_csrf
+from apps.accounts.cookies import clear_auth_cookies, refresh_cookie_name, set_auth_cookies
+
+from .serializers import (
+    LoginSerializer,
+    RefreshInputSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+
+
+def _login_response(request, user, status_code=status.HTTP_200_OK) -> Response:
+    refresh = services.tokens_issue(user)
+    response = Response(UserSerializer(user).data, status=status_code)
+    set_auth_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
+    rotate_token(request._request)  # a fresh csrftoken cookie for the new session
+    return response
+
+
+class _PublicAuthView(APIView):
+    """Login-like endpoints: no session or cookie needed, limited per client IP."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_scope = "login"
+
+
+class RegisterView(_PublicAuthView):
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+    def post(self, request):
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class LoginView(_PublicAuthView):
+    """Check email and password; set the HttpOnly auth cookies and a fresh CSRF cookie."""
+
+    @extend_schema(request=LoginSerializer, responses={200: UserSerializer})
+    def post(self, request):
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_login(request=request, **data.validated_data)
+        return _login_response(request, user)
+
+
+class TokenView(_PublicAuthView):
+    """Exchange email and password for a Bearer token pair (programs; no cookies, no CSRF)."""
+
+    @extend_schema(request=LoginSerializer, responses={200: TokenPairSerializer})
+    def post(self, request):
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_login(request=request, **data.validated_data)
+        refresh = services.tokens_issue(user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+class TokenRefreshView(_PublicAuthView):
+    """Rotate a Bearer refresh token: the old one stops working."""
+
+    @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairSerializer})
+    def post(self, request):
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _, refresh = services.tokens_refresh(data.validated_data["refresh"])
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+class CookieRefreshView(_PublicAuthView):
+    """Rotate the refresh cookie and issue a new access cookie (CSRF header required)."""
+
+    throttle_scope = None
+
+    @extend_schema(request=None, responses={200: UserSerializer})
+    def post(self, request):
+        enforce_csrf(request)
+        raw = request.COOKIES.get(refresh_cookie_name())
+        if not raw:
+            raise services.InvalidRefreshToken("No refresh cookie. Log in again.")
+        user, refresh = services.tokens_refresh(raw)
+        response = Response(UserSerializer(user).data)
+        set_auth_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
+        return response
+
+
+class LogoutView(_PublicAuthView):
+    """Revoke the refresh cookie's token and clear the auth cookies (CSRF header required)."""
+
+    throttle_scope = None
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="Logged out.")})
+    def post(self, request):
+        enforce_csrf(request)
+        services.tokens_revoke(request.COOKIES.get(refresh_cookie_name()))
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        clear_auth_cookies(response)
+        return response
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: UserSerializer})
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class CsrfView(APIView):
+    """Set a fresh `csrftoken` cookie for scripts to echo in X-CSRFToken."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(responses={204: OpenApiResponse(description="csrftoken cookie set.")})
+    def get(self, request):
+        get_token(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
