@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "channels",
     "apps.core",
     "apps.accounts",
+    "apps.catalog",
+    "apps.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +202,11 @@ SPECTACULAR_SETTINGS = {
 # --- VENUE knobs
 VENUE_RATE_LIMITS = env_flag("VENUE_RATE_LIMITS", True)
 VENUE_HOLD_SECONDS = int(os.environ.get("VENUE_HOLD_SECONDS", "300"))
+# Uploaded banners and posters: size cap, pixel cap (decompression bombs), stored dimensions.
+VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+VENUE_UPLOAD_MAX_PIXELS = 40_000_000
+VENUE_BANNER_MAX_SIZE = (1920, 1080)
+VENUE_POSTER_MAX_SIZE = (1000, 1500)
 
 # --- Logging: pretty lines under DEBUG, one JSON object per line otherwise.
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("pretty" if DEBUG else "json")
