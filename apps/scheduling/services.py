@@ -48,7 +48,7 @@ def _screen_lock(screen: Screen) -> Screen:
     """Lock the screen row so slot writes on one screen serialise. Call inside a transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("_screen_lock must run inside a transaction")
-    return Screen.objects.select_for_update().select_related("venue").get(pk=screen.pk)
+    return Screen.objects.select_for_update(of=("self",)).select_related("venue").get(pk=screen.pk)
 
 
 def _seat_categories(screen: Screen) -> dict[str, int]:
@@ -203,8 +203,12 @@ def slot_create(
 
 @transaction.atomic
 def slot_update(*, slot: Slot, **fields: Any) -> Slot:
-    """Change a future showtime's times, prices, sales window, capacity or status."""
-    slot = Slot.objects.select_for_update().select_related("event__movie").get(pk=slot.pk)
+    """Change a future showtime's times, prices, sales window, capacity or status.
+
+    Locks the screen, then the slot: the same order as every other slot writer.
+    """
+    screen = _screen_lock(slot.screen)
+    slot = Slot.objects.select_for_update(of=("self",)).select_related("event").get(pk=slot.pk)
     if slot.starts_at <= timezone.now():
         raise SlotStarted()
     prices = fields.pop("prices", None)
@@ -219,7 +223,6 @@ def slot_update(*, slot: Slot, **fields: Any) -> Slot:
         sales_open_at=slot.sales_open_at,
         sales_close_at=slot.sales_close_at,
     )
-    screen = _screen_lock(slot.screen)
     if prices is not None or "capacity" in fields:
         current = {p.category: p.price for p in slot.prices.all()}
         slot.capacity, new_prices = _capacity_and_prices(
