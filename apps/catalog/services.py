@@ -174,6 +174,10 @@ def screen_delete(*, screen: Screen) -> None:
 
 # --- Seat layouts
 
+MAX_LAYOUT_COLUMN = 999
+# Seats that move are parked this far right first, so no two ever share a place mid-update.
+PARKING_OFFSET = 30000
+
 
 def layout_seats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Turn rows of seats and gaps into seat dicts with label, row, number, category, x, y.
@@ -216,6 +220,13 @@ def layout_seats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 }
             )
             x += 1
+    widest = max((seat["x"] for seat in seats), default=0)
+    if widest > MAX_LAYOUT_COLUMN:
+        raise InvalidLayout(
+            f"The layout is {widest + 1} columns wide; at most {MAX_LAYOUT_COLUMN + 1} fit.",
+            code="layout_too_wide",
+            details={"columns": widest + 1, "max_columns": MAX_LAYOUT_COLUMN + 1},
+        )
     labels = Counter(seat["label"] for seat in seats)
     duplicates = sorted(label for label, count in labels.items() if count > 1)
     if duplicates:
@@ -257,7 +268,7 @@ def screen_layout_replace(*, screen: Screen, rows: list[dict[str, Any]]) -> Scre
     Seat.objects.filter(pk__in=removed).delete()
     if to_update:
         # Positions may swap between seats: park the moved ones first to keep (x, y) unique.
-        Seat.objects.filter(pk__in=[s.pk for s in to_update]).update(x=F("x") + 30000)
+        Seat.objects.filter(pk__in=[s.pk for s in to_update]).update(x=F("x") + PARKING_OFFSET)
         Seat.objects.bulk_update(to_update, fields, batch_size=500)
     Seat.objects.bulk_create(to_create, batch_size=500)
     Screen.objects.filter(pk=screen.pk).update(layout_version=F("layout_version") + 1)

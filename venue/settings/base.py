@@ -157,6 +157,30 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded images (banners, posters) go through Django's storage API: local files under
+# MEDIA_ROOT by default, an S3-compatible bucket when MEDIA_S3_BUCKET is set (needs
+# `pip install django-storages[s3]`; credentials come from boto3's usual AWS_* variables).
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    import importlib.util
+
+    if importlib.util.find_spec("storages") is None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "MEDIA_S3_BUCKET is set but django-storages is not installed: "
+            "pip install 'django-storages[s3]'."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Security headers that hold everywhere; production.py adds HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -197,6 +221,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "apps.catalog.models.EventStatus",
+        "SlotStatusEnum": "apps.scheduling.models.SlotStatus",
+        "SeatStatusEnum": "apps.scheduling.api.serializers.SEAT_STATUSES",
+        "GenerationJobStatusEnum": "apps.scheduling.models.GenerationJob.Status",
+    },
 }
 
 # --- VENUE knobs

@@ -266,3 +266,10 @@ def test_event_model_requires_a_movie_only_for_movie_events(organizer):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Event.objects.create(organizer=organizer, type="movie", title="No film", city="X")
+
+
+def test_layout_wider_than_the_map_is_refused(org_client, screen):
+    rows = [{"name": "A", "seats": [{"number": n} if n % 2 else {"gap": 50} for n in range(1, 60)]}]
+    response = org_client.put(f"/api/v1/screens/{screen.pk}/layout/", {"rows": rows})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "layout_too_wide"

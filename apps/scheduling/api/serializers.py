@@ -11,6 +11,7 @@ from apps.catalog.selectors import event_editable, screen_editable
 
 from ..models import GenerationJob, ScheduleRule, Seating, Slot, SlotStatus
 
+SEAT_STATUSES = ["available", "held", "booked"]
 PRICE = {"max_digits": 8, "decimal_places": 2, "min_value": 0}
 
 
@@ -75,6 +76,7 @@ class SlotSerializer(serializers.ModelSerializer):
         return self.context["availability"][slot.pk]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class EventField(serializers.PrimaryKeyRelatedField):
     """An event id among the caller's own events."""
 
@@ -82,6 +84,7 @@ class EventField(serializers.PrimaryKeyRelatedField):
         return event_editable(self.context["request"].user)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScreenField(serializers.PrimaryKeyRelatedField):
     """A screen id among the screens of the caller's own venues."""
 
@@ -137,7 +140,7 @@ class SeatSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     category = serializers.CharField()
     price = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
-    status = serializers.ChoiceField(choices=["available", "held", "booked"])
+    status = serializers.ChoiceField(choices=SEAT_STATUSES)
     x = serializers.IntegerField()
     y = serializers.IntegerField()
 
