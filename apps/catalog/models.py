@@ -38,7 +38,7 @@ class Movie(models.Model):
     language = models.CharField(max_length=32, blank=True)
     genres = models.JSONField(default=list, blank=True, help_text="A list of genre names.")
     formats = models.JSONField(default=list, blank=True, help_text="A list of 2D, 3D, IMAX, ...")
-    poster = models.ImageField(upload_to="posters/", blank=True)
+    poster = models.FileField(upload_to="posters/", blank=True, help_text="Re-encoded image.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -78,7 +78,7 @@ class Event(models.Model):
     type = models.CharField(max_length=16, choices=EventType.choices)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    banner = models.ImageField(upload_to="banners/", blank=True)
+    banner = models.FileField(upload_to="banners/", blank=True, help_text="Re-encoded image.")
     organizer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events"
     )

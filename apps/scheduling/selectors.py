@@ -105,13 +105,21 @@ def can_see_drafts(user) -> bool:
 # --- Availability and seat maps: replaced by the booking engine.
 
 
-def slot_availability_map(slots: Iterable[Slot]) -> dict[int, int]:
-    """Places left per slot id. Until bookings exist: the whole capacity."""
-    return {slot.pk: slot.capacity for slot in slots}
+def slot_availability_map(capacities: dict[int, int]) -> dict[int, int]:
+    """Places left per slot id, given each slot's capacity. Never cached.
+
+    Until bookings exist every place is available; the booking engine subtracts
+    live holds and bookings here, in one query for all the slots.
+    """
+    return dict(capacities)
 
 
 def slot_availability(slot: Slot) -> int:
-    return slot_availability_map([slot])[slot.pk]
+    return slot_availability_map({slot.pk: slot.capacity})[slot.pk]
+
+
+def slot_capacities(slots: Iterable[Slot]) -> dict[int, int]:
+    return {slot.pk: slot.capacity for slot in slots}
 
 
 def seat_statuses(slot: Slot) -> dict[int, str]:

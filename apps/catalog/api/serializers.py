@@ -16,7 +16,7 @@ class MovieSerializer(serializers.ModelSerializer):
         child=serializers.ChoiceField(choices=MovieFormat.choices), max_length=10, required=False
     )
     runtime_minutes = serializers.IntegerField(min_value=1, max_value=1000)
-    poster = serializers.ImageField(read_only=True)
+    poster = serializers.FileField(read_only=True)
 
     class Meta:
         model = Movie

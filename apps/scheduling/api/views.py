@@ -145,7 +145,7 @@ class EventViewSet(viewsets.ModelViewSet):
         context = {
             **self.get_serializer_context(),
             "slots": slots,
-            "availability": selectors.slot_availability_map(slots),
+            "availability": selectors.slot_availability_map(selectors.slot_capacities(slots)),
         }
         return EventDetailSerializer(event, context=context).data
 
@@ -156,9 +156,11 @@ class EventViewSet(viewsets.ModelViewSet):
         )
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(
-            _public_cached(request, "events:detail", lambda: self._detail(self.get_object()))
-        )
+        data = _public_cached(request, "events:detail", lambda: self._detail(self.get_object()))
+        # Places left change with every hold: never take them from the cache.
+        fresh = selectors.slot_availability_map({s["id"]: s["capacity"] for s in data["slots"]})
+        slots = [{**slot, "available": fresh[slot["id"]]} for slot in data["slots"]]
+        return Response({**data, "slots": slots})
 
     @extend_schema(request=EventWriteSerializer, responses={201: EventDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -259,7 +261,7 @@ class SlotViewSet(
         items = slots if many else [slots]
         context = {
             **self.get_serializer_context(),
-            "availability": selectors.slot_availability_map(items),
+            "availability": selectors.slot_availability_map(selectors.slot_capacities(items)),
         }
         return SlotSerializer(slots, many=many, context=context).data
 

@@ -35,3 +35,24 @@ def test_admin_lists_search_and_change_pages(admin_user, app, model):
     ).objects.first()
     if obj is not None:
         assert client.get(reverse(f"admin:{app}_{model}_change", args=[obj.pk])).status_code == 200
+
+
+def test_admin_uploads_are_checked_like_api_uploads(admin_user):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from apps.catalog.admin import MovieForm
+
+    data = {"title": "X", "runtime_minutes": 90, "genres": "[]", "formats": "[]"}
+    bad = MovieForm(data, {"poster": SimpleUploadedFile("p.png", b"not an image at all")})
+    assert not bad.is_valid()
+    assert "poster" in bad.errors
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 3000)).save(out, format="PNG")
+    good = MovieForm(data, {"poster": SimpleUploadedFile("p.txt", out.getvalue())})
+    assert good.is_valid(), good.errors
+    movie = good.save()
+    assert movie.poster.name.endswith(".jpg")
+    assert Image.open(movie.poster).size == (1000, 1000)

@@ -273,3 +273,17 @@ def test_public_reads_are_cached_and_invalidated_by_writes(
     with django_capture_on_commit_callbacks(execute=True):
         slot_at(film, catalog_data["film"].slots.first().screen, 7)
     assert len(anon_client.get(url).json()["slots"]) == 2
+
+
+def test_cached_event_detail_still_reports_live_availability(
+    anon_client, catalog_data, monkeypatch
+):
+    from apps.scheduling import selectors
+
+    film = catalog_data["film"]
+    url = f"/api/v1/events/{film.pk}/"
+    assert anon_client.get(url).json()["slots"][0]["available"] == 20
+    monkeypatch.setattr(
+        selectors, "slot_availability_map", lambda caps: {k: v - 3 for k, v in caps.items()}
+    )
+    assert anon_client.get(url).json()["slots"][0]["available"] == 17
