@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
+from apps.accounts.models import User
 from apps.accounts.permissions import is_admin, is_organizer
 from apps.core.cache import cached
 
@@ -11,8 +13,10 @@ from .models import Event, EventStatus, Movie, Screen, Seat, Venue
 
 LAYOUT_TIMEOUT = 60 * 60
 
+Viewer = User | AnonymousUser
 
-def event_visible(user) -> QuerySet[Event]:
+
+def event_visible(user: Viewer) -> QuerySet[Event]:
     """Events the user may read: published ones, plus their own (all of them for admins)."""
     qs = Event.objects.select_related("movie")
     if is_admin(user):
@@ -22,7 +26,7 @@ def event_visible(user) -> QuerySet[Event]:
     return qs.filter(status=EventStatus.PUBLISHED)
 
 
-def event_editable(user) -> QuerySet[Event]:
+def event_editable(user: Viewer) -> QuerySet[Event]:
     """Events the user may change: their own (all for admins, none for customers)."""
     qs = Event.objects.select_related("movie")
     if is_admin(user):
@@ -36,7 +40,7 @@ def movie_list() -> QuerySet[Movie]:
     return Movie.objects.all()
 
 
-def movie_editable(user) -> QuerySet[Movie]:
+def movie_editable(user: Viewer) -> QuerySet[Movie]:
     """Movies the user may change: those they created (all for admins)."""
     if is_admin(user):
         return Movie.objects.all()
@@ -45,7 +49,7 @@ def movie_editable(user) -> QuerySet[Movie]:
     return Movie.objects.none()
 
 
-def venue_editable(user) -> QuerySet[Venue]:
+def venue_editable(user: Viewer) -> QuerySet[Venue]:
     if is_admin(user):
         return Venue.objects.all()
     if is_organizer(user):
@@ -53,7 +57,7 @@ def venue_editable(user) -> QuerySet[Venue]:
     return Venue.objects.none()
 
 
-def screen_editable(user) -> QuerySet[Screen]:
+def screen_editable(user: Viewer) -> QuerySet[Screen]:
     return (
         Screen.objects.filter(venue__in=venue_editable(user))
         .select_related("venue")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.db.models import F, ProtectedError
 
+from apps.accounts.models import User
 from apps.core.cache import public_cache_bump
 from apps.core.exceptions import ApplicationError
 
@@ -65,7 +66,7 @@ def _replace_file(instance: models.Model, field: str, content) -> None:
 
 
 @transaction.atomic
-def movie_create(*, created_by, **fields: Any) -> Movie:
+def movie_create(*, created_by: User, **fields: Any) -> Movie:
     """Create a movie of the shared catalog."""
     movie = Movie(created_by=created_by, **fields)
     _save(movie)
@@ -102,7 +103,7 @@ def movie_poster_clear(*, movie: Movie) -> Movie:
 
 
 @transaction.atomic
-def event_create(*, organizer, **fields: Any) -> Event:
+def event_create(*, organizer: User, **fields: Any) -> Event:
     event = Event(organizer=organizer, **fields)
     _save(event)
     return event
@@ -137,7 +138,7 @@ def event_banner_clear(*, event: Event) -> Event:
 
 
 @transaction.atomic
-def venue_create(*, organizer, **fields: Any) -> Venue:
+def venue_create(*, organizer: User, **fields: Any) -> Venue:
     venue = Venue(organizer=organizer, **fields)
     _save(venue)
     return venue

@@ -20,6 +20,15 @@ class SlotAdmin(admin.ModelAdmin):
     inlines = [SlotPriceInline]
 
 
+@admin.register(SlotPrice)
+class SlotPriceAdmin(admin.ModelAdmin):
+    list_display = ["slot", "category", "price"]
+    list_filter = ["category"]
+    search_fields = ["slot__event__title", "category"]
+    raw_id_fields = ["slot"]
+    list_select_related = ["slot__event"]
+
+
 @admin.register(ScheduleRule)
 class ScheduleRuleAdmin(admin.ModelAdmin):
     list_display = ["__str__", "event", "screen", "mode", "date_from", "date_to", "seating"]

@@ -9,9 +9,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.accounts.permissions import is_admin, is_organizer
 from apps.catalog.models import Event
 from apps.catalog.selectors import event_editable, event_visible, screen_seats
@@ -19,6 +21,8 @@ from apps.catalog.selectors import event_editable, event_visible, screen_seats
 from .models import GenerationJob, Seating, Slot, SlotPrice, SlotStatus
 
 EVENT_DETAIL_SLOTS = 200
+
+Viewer = User | AnonymousUser
 
 
 def day_start(day: date) -> datetime:
@@ -32,12 +36,12 @@ def _slot_base() -> QuerySet[Slot]:
     )
 
 
-def slot_visible(user) -> QuerySet[Slot]:
+def slot_visible(user: Viewer) -> QuerySet[Slot]:
     """Slots of the events the user may read."""
     return _slot_base().filter(event__in=event_visible(user).values("pk"))
 
 
-def slot_editable(user) -> QuerySet[Slot]:
+def slot_editable(user: Viewer) -> QuerySet[Slot]:
     """Slots of the events the user may change (404 for everyone else)."""
     return _slot_base().filter(event__in=event_editable(user).values("pk"))
 
@@ -47,7 +51,7 @@ def slot_upcoming(qs: QuerySet[Slot]) -> QuerySet[Slot]:
 
 
 def event_list(
-    user,
+    user: Viewer,
     *,
     date_from: date | None = None,
     date_to: date | None = None,
@@ -82,13 +86,13 @@ def event_ordering(value: str | None) -> list[Any]:
     return [F("starts_at").asc(nulls_last=True), "id"]
 
 
-def event_upcoming_slots(event: Event, user) -> list[Slot]:
+def event_upcoming_slots(event: Event, user: Viewer) -> list[Slot]:
     """The event's next showtimes (at most EVENT_DETAIL_SLOTS), visible to the user."""
     qs = slot_upcoming(slot_visible(user).filter(event=event)).order_by("starts_at", "id")
     return list(qs[:EVENT_DETAIL_SLOTS])
 
 
-def generation_job_for(user, event_id: int, job_id: int) -> GenerationJob | None:
+def generation_job_for(user: Viewer, event_id: int, job_id: int) -> GenerationJob | None:
     return (
         GenerationJob.objects.filter(
             pk=job_id, rule__event_id=event_id, rule__event__in=event_editable(user).values("pk")
@@ -98,7 +102,7 @@ def generation_job_for(user, event_id: int, job_id: int) -> GenerationJob | None
     )
 
 
-def can_see_drafts(user) -> bool:
+def can_see_drafts(user: Viewer) -> bool:
     return is_organizer(user) or is_admin(user)
 
 

@@ -12,6 +12,7 @@ MODELS = [
     ("catalog", "screen"),
     ("catalog", "seat"),
     ("scheduling", "slot"),
+    ("scheduling", "slotprice"),
     ("scheduling", "schedulerule"),
     ("scheduling", "generationjob"),
 ]
