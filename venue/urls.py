@@ -9,6 +9,8 @@ from apps.core import views as core_views
 api_v1 = [
     path("", include("apps.core.api.urls")),
     path("", include("apps.accounts.api.urls")),
+    path("", include("apps.catalog.api.urls")),
+    path("", include("apps.scheduling.api.urls")),
 ]
 
 urlpatterns = [

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "apps.core",
     "apps.accounts",
+    "apps.catalog",
+    "apps.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +163,30 @@ STORAGES = {
 }
 CSRF_COOKIE_NAME = "csrftoken"
 CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
+# Uploaded images (banners, posters) go through Django's storage API: local files under
+# MEDIA_ROOT by default, an S3-compatible bucket when MEDIA_S3_BUCKET is set (needs
+# `pip install django-storages[s3]`; credentials come from boto3's usual AWS_* variables).
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+if MEDIA_S3_BUCKET:
+    import importlib.util
+
+    if importlib.util.find_spec("storages") is None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "MEDIA_S3_BUCKET is set but django-storages is not installed: "
+            "pip install 'django-storages[s3]'."
+        )
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Security headers that hold everywhere; production.py adds HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -203,6 +229,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EventStatusEnum": "apps.catalog.models.EventStatus",
+        "SlotStatusEnum": "apps.scheduling.models.SlotStatus",
+        "SeatStatusEnum": "apps.scheduling.api.serializers.SEAT_STATUSES",
+        "GenerationJobStatusEnum": "apps.scheduling.models.GenerationJob.Status",
+    },
 }
 
 # --- JWT in HttpOnly cookies (browsers) or Bearer headers (programs)
@@ -247,6 +279,11 @@ VENUE_CSP = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 VENUE_HOLD_SECONDS = int(os.environ.get("VENUE_HOLD_SECONDS", "300"))
+# Uploaded banners and posters: size cap, pixel cap (decompression bombs), stored dimensions.
+VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+VENUE_UPLOAD_MAX_PIXELS = 40_000_000
+VENUE_BANNER_MAX_SIZE = (1920, 1080)
+VENUE_POSTER_MAX_SIZE = (1000, 1500)
 
 # --- Logging: pretty lines under DEBUG, one JSON object per line otherwise.
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("pretty" if DEBUG else "json")

@@ -1,0 +1,181 @@
+"""Movies, events, venues, screens and their seats. The catalog knows nothing of slots."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone name such as Europe/Lisbon.")
+
+
+category_validator = RegexValidator(
+    r"^[a-z][a-z0-9_-]{0,31}$",
+    "A category is a short lower-case word such as standard, premium or accessible.",
+)
+
+
+class MovieFormat(models.TextChoices):
+    TWO_D = "2D", "2D"
+    THREE_D = "3D", "3D"
+    IMAX = "IMAX", "IMAX"
+    FOUR_DX = "4DX", "4DX"
+    DOLBY = "DOLBY", "Dolby Cinema"
+
+
+class Movie(models.Model):
+    title = models.CharField(max_length=200)
+    synopsis = models.TextField(blank=True)
+    runtime_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    rating = models.CharField(max_length=16, blank=True, help_text="e.g. PG-13, 12A, R")
+    language = models.CharField(max_length=32, blank=True)
+    genres = models.JSONField(default=list, blank=True, help_text="A list of genre names.")
+    formats = models.JSONField(default=list, blank=True, help_text="A list of 2D, 3D, IMAX, ...")
+    poster = models.FileField(upload_to="posters/", blank=True, help_text="Re-encoded image.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="movies",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(runtime_minutes__gte=1) & Q(runtime_minutes__lte=1000),
+                name="catalog_movie_runtime_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventType(models.TextChoices):
+    MOVIE = "movie", "Movie"
+    CONCERT = "concert", "Concert"
+    PLAY = "play", "Play"
+
+
+class EventStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Event(models.Model):
+    type = models.CharField(max_length=16, choices=EventType.choices)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    banner = models.FileField(upload_to="banners/", blank=True, help_text="Re-encoded image.")
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="events"
+    )
+    city = models.CharField(max_length=100)
+    status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.DRAFT)
+    movie = models.ForeignKey(
+        Movie, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "type"]), models.Index(fields=["city"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(type=EventType.MOVIE) & Q(movie__isnull=False))
+                | (~Q(type=EventType.MOVIE) & Q(movie__isnull=True)),
+                name="catalog_event_movie_iff_movie_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=EventType.values), name="catalog_event_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EventStatus.values), name="catalog_event_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Venue(models.Model):
+    name = models.CharField(max_length=200)
+    address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="venues"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "name"], name="catalog_venue_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city})"
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Screen(models.Model):
+    """A screen or hall of a venue; its seats are its layout, its hours bound packed schedules."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="screens")
+    name = models.CharField(max_length=100)
+    opening_time = models.TimeField(default="10:00", help_text="Local time the doors open.")
+    closing_time = models.TimeField(
+        default="23:30", help_text="Local closing time; at or before opening means next day."
+    )
+    layout_version = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["venue_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "name"], name="catalog_screen_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue.name} / {self.name}"
+
+
+class Seat(models.Model):
+    """One seat of a screen's layout. Ids stay stable across layout edits (matched by label)."""
+
+    screen = models.ForeignKey(Screen, on_delete=models.CASCADE, related_name="seats")
+    label = models.CharField(max_length=16)
+    row = models.CharField(max_length=8)
+    number = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=32, validators=[category_validator])
+    x = models.PositiveSmallIntegerField(help_text="Column on the map; skipped columns are aisles.")
+    y = models.PositiveSmallIntegerField(help_text="Row position on the map.")
+
+    class Meta:
+        ordering = ["screen_id", "y", "x", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["screen", "label"], name="catalog_seat_unique_label"),
+            models.UniqueConstraint(fields=["screen", "x", "y"], name="catalog_seat_unique_xy"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label

@@ -1,0 +1,178 @@
+"""Load the demo data of API.md. Idempotent: running it again creates no duplicates."""
+
+from datetime import time, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import Role
+from apps.accounts.services import user_ensure
+from apps.catalog import services as catalog
+from apps.catalog.models import Event, EventStatus, EventType, Movie, Screen, Venue
+from apps.scheduling.models import ScheduleRule, Seating
+from apps.scheduling.services import slots_generate
+
+DEMO_PASSWORD = "venue-demo-pass"
+DEMO_USERS = [
+    ("demo@venue.test", "Demo Customer", Role.CUSTOMER),
+    ("organizer@venue.test", "Demo Organizer", Role.ORGANIZER),
+]
+DEMO_DAYS = 7
+
+
+def cinema_rows() -> list[dict]:
+    """Rows A-J of 12 seats, aisles after seats 3 and 9: 120 seats in three categories."""
+    rows = []
+    for index, name in enumerate("ABCDEFGHIJ"):
+        seats: list[dict] = []
+        for number in range(1, 13):
+            if number in (4, 10):
+                seats.append({"gap": 1})
+            if name == "A" and number in (1, 2):
+                category = "accessible"
+            else:
+                category = "premium" if index >= 8 else "standard"
+            seats.append({"number": number, "category": category})
+        rows.append({"name": name, "seats": seats})
+    return rows
+
+
+def studio_rows() -> list[dict]:
+    """Rows A-H of 14 seats with a centre aisle: 112 seats, the front three rows premium."""
+    rows = []
+    for index, name in enumerate("ABCDEFGH"):
+        seats: list[dict] = []
+        for number in range(1, 15):
+            if number == 8:
+                seats.append({"gap": 2})
+            seats.append({"number": number, "category": "premium" if index < 3 else "standard"})
+        rows.append({"name": name, "seats": seats})
+    return rows
+
+
+class Command(BaseCommand):
+    help = "Create the demo users, venue, screens, events and next week's showtimes (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {}
+        for email, full_name, role in DEMO_USERS:
+            users[role] = user_ensure(
+                email=email, password=DEMO_PASSWORD, full_name=full_name, role=role
+            )
+            self.stdout.write(f"user {email} ({role})")
+        organizer = users[Role.ORGANIZER]
+
+        venue = Venue.objects.filter(organizer=organizer, name="VENUE Riverside").first()
+        if venue is None:
+            venue = catalog.venue_create(
+                organizer=organizer,
+                name="VENUE Riverside",
+                address="1 Riverside Walk",
+                city="Lisbon",
+                timezone="Europe/Lisbon",
+            )
+        cinema = self._screen(venue, "Screen 1", cinema_rows())
+        studio = self._screen(venue, "Studio", studio_rows())
+        hall = self._screen(venue, "Main Hall", None)
+
+        movie = Movie.objects.filter(title="The Last Showtime").first() or catalog.movie_create(
+            created_by=organizer,
+            title="The Last Showtime",
+            synopsis="A projectionist keeps an old cinema alive for one last night.",
+            runtime_minutes=128,
+            rating="PG-13",
+            language="English",
+            genres=["Drama", "Comedy"],
+            formats=["2D", "IMAX"],
+        )
+        film = self._event(
+            organizer,
+            EventType.MOVIE,
+            "The Last Showtime",
+            movie=movie,
+            description="The festival favourite, now in IMAX.",
+        )
+        concert = self._event(
+            organizer,
+            EventType.CONCERT,
+            "Harbour Lights Live",
+            description="An evening of songs by the river. Standing only.",
+        )
+        play = self._event(
+            organizer,
+            EventType.PLAY,
+            "A Midsummer Night's Dream",
+            description="Shakespeare's comedy in the round.",
+        )
+
+        today = timezone.localdate(timezone=venue.tzinfo)
+        rules = [
+            (
+                film,
+                cinema,
+                Seating.RESERVED,
+                None,
+                ["14:00", "17:30", "21:00"],
+                [],
+                None,
+                {"standard": "9.50", "premium": "14.00", "accessible": "9.50"},
+            ),
+            (
+                play,
+                studio,
+                Seating.RESERVED,
+                None,
+                ["19:30"],
+                [],
+                150,
+                {"standard": "25.00", "premium": "40.00"},
+            ),
+            (concert, hall, Seating.GENERAL, 400, ["20:00"], [5, 6], 180, {"general": "35.00"}),
+        ]
+        for event, screen, seating, capacity, starts, weekdays, duration, prices in rules:
+            rule, _ = ScheduleRule.objects.update_or_create(
+                event=event,
+                screen=screen,
+                name="demo",
+                defaults={
+                    "mode": ScheduleRule.Mode.TIMES,
+                    "date_from": today,
+                    "date_to": today + timedelta(days=DEMO_DAYS - 1),
+                    "weekdays": weekdays,
+                    "start_times": starts,
+                    "duration_minutes": duration,
+                    "seating": seating,
+                    "capacity": capacity,
+                    "prices": prices,
+                },
+            )
+            result = slots_generate(rule)
+            self.stdout.write(
+                f"{event.title}: {result.created} showtimes created, {result.skipped} kept"
+            )
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+
+    def _screen(self, venue: Venue, name: str, rows: list[dict] | None) -> Screen:
+        screen = Screen.objects.filter(venue=venue, name=name).first()
+        if screen is None:
+            screen = catalog.screen_create(
+                venue=venue, name=name, opening_time=time(10), closing_time=time(23, 59)
+            )
+        if rows and not screen.seats.exists():
+            screen = catalog.screen_layout_replace(screen=screen, rows=rows)
+        return screen
+
+    def _event(self, organizer, type_: str, title: str, **fields) -> Event:
+        event = Event.objects.filter(organizer=organizer, title=title, type=type_).first()
+        if event is None:
+            event = catalog.event_create(
+                organizer=organizer,
+                type=type_,
+                title=title,
+                city="Lisbon",
+                status=EventStatus.PUBLISHED,
+                **fields,
+            )
+        return event

@@ -1,0 +1,175 @@
+"""Reads of scheduling: visible slots, events with their next showtime, seat maps.
+
+`slot_availability` and `seat_statuses` are the one place that says how many
+places are left and which seats are taken; the booking engine replaces them.
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.accounts.permissions import is_admin, is_organizer
+from apps.catalog.models import Event
+from apps.catalog.selectors import event_editable, event_visible, screen_seats
+
+from .models import GenerationJob, Seating, Slot, SlotPrice, SlotStatus
+
+EVENT_DETAIL_SLOTS = 200
+
+Viewer = User | AnonymousUser
+
+
+def day_start(day: date) -> datetime:
+    """Midnight UTC at the start of `day` (date filters are UTC days)."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _slot_base() -> QuerySet[Slot]:
+    return Slot.objects.select_related("event", "screen__venue").prefetch_related(
+        Prefetch("prices", queryset=SlotPrice.objects.order_by("category"))
+    )
+
+
+def slot_visible(user: Viewer) -> QuerySet[Slot]:
+    """Slots of the events the user may read."""
+    return _slot_base().filter(event__in=event_visible(user).values("pk"))
+
+
+def slot_editable(user: Viewer) -> QuerySet[Slot]:
+    """Slots of the events the user may change (404 for everyone else)."""
+    return _slot_base().filter(event__in=event_editable(user).values("pk"))
+
+
+def slot_upcoming(qs: QuerySet[Slot]) -> QuerySet[Slot]:
+    return qs.filter(status=SlotStatus.SCHEDULED, starts_at__gt=timezone.now())
+
+
+def event_list(
+    user: Viewer,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    editable: bool = False,
+) -> QuerySet[Event]:
+    """Events annotated with `starts_at`, their next upcoming showtime (within the dates).
+
+    With a date bound, only events with an upcoming showtime in those UTC days remain.
+    """
+    qs = event_editable(user) if editable else event_visible(user)
+    upcoming = Slot.objects.filter(
+        event=OuterRef("pk"), status=SlotStatus.SCHEDULED, starts_at__gt=timezone.now()
+    )
+    if date_from:
+        upcoming = upcoming.filter(starts_at__gte=day_start(date_from))
+    if date_to:
+        upcoming = upcoming.filter(starts_at__lt=day_start(date_to + timedelta(days=1)))
+    qs = qs.annotate(starts_at=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]))
+    if date_from or date_to:
+        qs = qs.filter(starts_at__isnull=False)
+    return qs
+
+
+def event_ordering(value: str | None) -> list[Any]:
+    """Order by next showtime (events without one last), or by title."""
+    if value == "title":
+        return ["title", "id"]
+    if value == "-title":
+        return ["-title", "-id"]
+    if value == "-starts_at":
+        return [F("starts_at").desc(nulls_last=True), "-id"]
+    return [F("starts_at").asc(nulls_last=True), "id"]
+
+
+def event_upcoming_slots(event: Event, user: Viewer) -> list[Slot]:
+    """The event's next showtimes (at most EVENT_DETAIL_SLOTS), visible to the user."""
+    qs = slot_upcoming(slot_visible(user).filter(event=event)).order_by("starts_at", "id")
+    return list(qs[:EVENT_DETAIL_SLOTS])
+
+
+def generation_job_for(user: Viewer, event_id: int, job_id: int) -> GenerationJob | None:
+    return (
+        GenerationJob.objects.filter(
+            pk=job_id, rule__event_id=event_id, rule__event__in=event_editable(user).values("pk")
+        )
+        .select_related("rule")
+        .first()
+    )
+
+
+def can_see_drafts(user: Viewer) -> bool:
+    return is_organizer(user) or is_admin(user)
+
+
+# --- Availability and seat maps: replaced by the booking engine.
+
+
+def slot_availability_map(capacities: dict[int, int]) -> dict[int, int]:
+    """Places left per slot id, given each slot's capacity. Never cached.
+
+    Until bookings exist every place is available; the booking engine subtracts
+    live holds and bookings here, in one query for all the slots.
+    """
+    return dict(capacities)
+
+
+def slot_availability(slot: Slot) -> int:
+    return slot_availability_map({slot.pk: slot.capacity})[slot.pk]
+
+
+def slot_capacities(slots: Iterable[Slot]) -> dict[int, int]:
+    return {slot.pk: slot.capacity for slot in slots}
+
+
+def seat_statuses(slot: Slot) -> dict[int, str]:
+    """Status of each seat that is not `available` (held or booked), by seat id. Never cached."""
+    return {}
+
+
+def slot_prices(slot: Slot) -> dict[str, Decimal]:
+    return {price.category: price.price for price in slot.prices.all()}
+
+
+def slot_seat_map(slot: Slot) -> dict[str, Any]:
+    """The seat map: layout (cached per layout version), prices and live statuses."""
+    prices = slot_prices(slot)
+    seats: list[dict[str, Any]] = []
+    if slot.seating == Seating.RESERVED:
+        statuses = seat_statuses(slot)
+        seats = [
+            {
+                "id": seat["id"],
+                "label": seat["label"],
+                "row": seat["row"],
+                "number": seat["number"],
+                "category": seat["category"],
+                "price": prices.get(seat["category"]),
+                "status": statuses.get(seat["id"], "available"),
+                "x": seat["x"],
+                "y": seat["y"],
+            }
+            for seat in screen_seats(slot.screen)
+        ]
+    return {
+        "slot": slot.pk,
+        "version": slot.seatmap_version,
+        "seating": slot.seating,
+        "capacity": slot.capacity,
+        "available": slot_availability(slot),
+        "seats": seats,
+    }
+
+
+def slot_filter_by_dates(
+    qs: QuerySet[Slot], date_from: date | None, date_to: date | None
+) -> QuerySet[Slot]:
+    if date_from:
+        qs = qs.filter(starts_at__gte=day_start(date_from))
+    if date_to:
+        qs = qs.filter(starts_at__lt=day_start(date_to + timedelta(days=1)))
+    return qs

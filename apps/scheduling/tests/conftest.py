@@ -1,0 +1,1 @@
+from apps.catalog.tests.fixtures import *  # noqa: F403
