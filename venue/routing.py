@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from apps.bookings.consumers import SlotSeatMapConsumer
 from apps.core.consumers import HealthConsumer
 
 websocket_urlpatterns = [
     path("ws/health/", HealthConsumer.as_asgi()),
+    path("ws/slots/<int:slot_id>/", SlotSeatMapConsumer.as_asgi()),
 ]

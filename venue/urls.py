@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.scheduling.api.urls")),
+    path("", include("apps.bookings.api.urls")),
 ]
 
 urlpatterns = [

@@ -18,6 +18,7 @@ from apps.accounts.permissions import is_admin, is_organizer
 from apps.catalog.models import Event
 from apps.catalog.selectors import event_editable, event_visible, screen_seats
 
+from . import inventory
 from .models import GenerationJob, Seating, Slot, SlotPrice, SlotStatus
 
 EVENT_DETAIL_SLOTS = 200
@@ -106,16 +107,12 @@ def can_see_drafts(user: Viewer) -> bool:
     return is_organizer(user) or is_admin(user)
 
 
-# --- Availability and seat maps: replaced by the booking engine.
+# --- Availability and seat maps: read live from the booking engine (see inventory.py).
 
 
 def slot_availability_map(capacities: dict[int, int]) -> dict[int, int]:
-    """Places left per slot id, given each slot's capacity. Never cached.
-
-    Until bookings exist every place is available; the booking engine subtracts
-    live holds and bookings here, in one query for all the slots.
-    """
-    return dict(capacities)
+    """Places left per slot id, given each slot's capacity. Never cached."""
+    return inventory.availability(capacities)
 
 
 def slot_availability(slot: Slot) -> int:
@@ -128,7 +125,7 @@ def slot_capacities(slots: Iterable[Slot]) -> dict[int, int]:
 
 def seat_statuses(slot: Slot) -> dict[int, str]:
     """Status of each seat that is not `available` (held or booked), by seat id. Never cached."""
-    return {}
+    return inventory.statuses(slot)
 
 
 def slot_prices(slot: Slot) -> dict[str, Decimal]:

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.catalog",
     "apps.scheduling",
+    "apps.bookings",
 ]
 
 MIDDLEWARE = [
@@ -234,6 +235,8 @@ SPECTACULAR_SETTINGS = {
         "SlotStatusEnum": "apps.scheduling.models.SlotStatus",
         "SeatStatusEnum": "apps.scheduling.api.serializers.SEAT_STATUSES",
         "GenerationJobStatusEnum": "apps.scheduling.models.GenerationJob.Status",
+        "BookingStatusEnum": "apps.bookings.models.Booking.Status",
+        "HoldKindEnum": "apps.bookings.models.Hold.Kind",
     },
 }
 
@@ -269,6 +272,16 @@ VENUE_RATE_LIMIT_TIERS = {
         "write": "120/m",  # unsafe methods per user
         "booking": "20/m",  # hold-seats and confirm per user
     }.items()
+}
+# Booking engine
+VENUE_CANCEL_CUTOFF_MINUTES = int(os.environ.get("VENUE_CANCEL_CUTOFF_MINUTES", "0"))
+VENUE_IDEMPOTENCY_TTL_HOURS = 24
+# payment.method of a confirm request -> provider class (apps.bookings.payments).
+VENUE_PAYMENT_PROVIDERS = {"test": "apps.bookings.payments.TestProvider"}
+CELERY_BEAT_SCHEDULE = {
+    "expire-holds": {"task": "bookings.expire_holds", "schedule": 10.0},
+    "reconcile-payments": {"task": "bookings.reconcile_payments", "schedule": 60.0},
+    "purge-idempotency-records": {"task": "bookings.purge_idempotency_records", "schedule": 3600.0},
 }
 # Per account: this many failed logins within the window lock it for `lock_seconds`.
 VENUE_LOGIN_LOCKOUT = {"failures": 5, "window_seconds": 900, "lock_seconds": 900}

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class BookingsConfig(AppConfig):
+    name = "apps.bookings"
+    label = "bookings"
+
+    def ready(self) -> None:
+        from apps.scheduling import inventory
+
+        from . import selectors
+
+        inventory.register(
+            availability=selectors.slot_availability_map, statuses=selectors.seat_statuses
+        )

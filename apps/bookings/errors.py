@@ -1,0 +1,82 @@
+"""Refusals of the booking engine, each with a stable code."""
+
+from apps.core.exceptions import ApplicationError, Conflict, NotFound
+
+
+class SeatUnavailable(Conflict):
+    code = "seat_unavailable"
+    message = "Some of these seats are no longer available. Nothing was held."
+
+
+class SlotNotOnSale(Conflict):
+    code = "slot_not_on_sale"
+    message = "This showtime is not on sale."
+
+
+class TooManySeats(ApplicationError):
+    code = "too_many_seats"
+    message = "At most 10 seats can be held at once."
+
+
+class InvalidSeats(ApplicationError):
+    code = "invalid_seats"
+    message = "Some seats do not belong to this showtime."
+
+
+class SeatingMismatch(ApplicationError):
+    code = "seating_mismatch"
+    message = "Reserved showtimes take a list of seats; general admission takes a quantity."
+
+
+class HoldNotFound(NotFound):
+    code = "hold_not_found"
+    message = "No such hold of yours. It may have expired or been released."
+
+
+class HoldExpired(ApplicationError):
+    status_code = 410
+    code = "hold_expired"
+    message = "The hold has expired; the seats were released. Hold them again."
+
+
+class PaymentDeclined(ApplicationError):
+    status_code = 402
+    code = "payment_declined"
+    message = "The payment was declined. Your seats are still held: try another payment."
+
+
+class PaymentProviderError(ApplicationError):
+    status_code = 502
+    code = "payment_provider_error"
+    message = "The payment provider did not answer. Nothing was charged or booked; try again."
+
+
+class IdempotencyKeyRequired(ApplicationError):
+    code = "idempotency_key_required"
+    message = "Send an Idempotency-Key header (any unique string up to 255 characters)."
+
+
+class IdempotencyKeyReused(ApplicationError):
+    status_code = 422
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was used with a different request body."
+
+
+class RequestInProgress(Conflict):
+    code = "request_in_progress"
+    message = "A request with this Idempotency-Key is still being processed."
+
+
+class BookingNotFound(NotFound):
+    code = "booking_not_found"
+    message = "No such booking of yours."
+
+
+class AlreadyCancelled(Conflict):
+    code = "already_cancelled"
+    message = "This booking is already cancelled."
+
+
+class CancellationClosed(Conflict):
+    code = "cancellation_closed"
+    message = "The showtime has started (or is about to); this booking can no longer be cancelled."

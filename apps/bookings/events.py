@@ -1,0 +1,53 @@
+"""What happens after a booking transaction commits: live seat-map updates, emails,
+refunds, and the `seats_freed` announcement the waitlist listens to.
+
+Call these only from `transaction.on_commit` (or outside any transaction).
+"""
+
+import logging
+
+from django.dispatch import Signal
+
+from . import realtime
+
+logger = logging.getLogger(__name__)
+
+# Sent with `slot_id` whenever places of a slot become free (release, expiry, cancellation).
+# The bookings app never imports the waitlist: the waitlist connects here.
+seats_freed = Signal()
+
+
+def _announce_freed(slot_id: int) -> None:
+    try:
+        seats_freed.send(sender=None, slot_id=slot_id)
+    except Exception:
+        logger.exception("A seats_freed receiver failed", extra={"slot_id": slot_id})
+
+
+def hold_created(hold) -> None:
+    seat_ids = list(hold.claims.values_list("seat_id", flat=True))
+    realtime.publish(hold.slot_id, dict.fromkeys(seat_ids, "held"))
+
+
+def seats_released(released, *, expired: bool = False) -> None:
+    realtime.publish(released.slot_id, dict.fromkeys(released.seat_ids, "available"))
+    _announce_freed(released.slot_id)
+
+
+def booking_confirmed(booking, seat_ids) -> None:
+    from .tasks import send_booking_confirmation
+
+    realtime.publish(booking.slot_id, dict.fromkeys(seat_ids, "booked"))
+    send_booking_confirmation.delay(booking.pk)
+
+
+def booking_cancelled(booking, released, refund_payment_ids) -> None:
+    for payment_id in refund_payment_ids:
+        refund_requested(payment_id)
+    seats_released(released)
+
+
+def refund_requested(payment_id: int) -> None:
+    from .tasks import refund_payment
+
+    refund_payment.delay(payment_id)

@@ -1,0 +1,140 @@
+"""Reads of the booking engine: live seat statuses, availability, holds and bookings.
+
+"Live" is judged by the database clock at read time: a claim or hold whose
+`expires_at` has passed counts as free, whether or not the sweeper has run.
+"""
+
+from typing import Any
+
+import segno
+from django.core import signing
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Now
+
+from apps.scheduling.models import Slot
+
+from .models import Booking, GeneralInventory, Hold, SeatClaim, Ticket
+
+TICKET_SIGNING_SALT = "venue.ticket"
+
+
+def live_claims() -> QuerySet[SeatClaim]:
+    return SeatClaim.objects.filter(Q(booking__isnull=False) | Q(expires_at__gt=Now()))
+
+
+def seat_statuses(slot: Slot) -> dict[int, str]:
+    """Status of each held or booked seat of `slot`, by seat id."""
+    return {
+        seat_id: "booked" if booking_id else "held"
+        for seat_id, booking_id in live_claims()
+        .filter(slot_id=slot.pk)
+        .values_list("seat_id", "booking_id")
+    }
+
+
+def slot_availability_map(capacities: dict[int, int]) -> dict[int, int]:
+    """Places left per slot id, given capacities; three queries whatever the number of slots.
+
+    General-admission slots have an inventory row once anyone held there (places
+    left = its counter plus lapsed holds not yet reclaimed); reserved slots count
+    their live seat claims.
+    """
+    ids = list(capacities)
+    inventory = dict(
+        GeneralInventory.objects.filter(slot_id__in=ids).values_list("slot_id", "available")
+    )
+    lapsed = (
+        dict(
+            Hold.objects.filter(slot_id__in=list(inventory), expires_at__lte=Now())
+            .values("slot_id")
+            .annotate(q=Sum("quantity"))
+            .values_list("slot_id", "q")
+        )
+        if inventory
+        else {}
+    )
+    reserved = [pk for pk in ids if pk not in inventory]
+    claimed = dict(
+        live_claims()
+        .filter(slot_id__in=reserved)
+        .values("slot_id")
+        .annotate(n=Count("id"))
+        .values_list("slot_id", "n")
+    )
+    return {
+        pk: inventory[pk] + lapsed.get(pk, 0)
+        if pk in inventory
+        else max(capacity - claimed.get(pk, 0), 0)
+        for pk, capacity in capacities.items()
+    }
+
+
+def slot_available(slot_id: int) -> int:
+    capacity = Slot.objects.values_list("capacity", flat=True).get(pk=slot_id)
+    return slot_availability_map({slot_id: capacity})[slot_id]
+
+
+def hold_list(user) -> QuerySet[Hold]:
+    """The user's live holds, waitlist offers included."""
+    return (
+        Hold.objects.filter(user=user, expires_at__gt=Now())
+        .prefetch_related("claims")
+        .order_by("expires_at", "id")
+    )
+
+
+def hold_payload(hold: Hold) -> dict[str, Any]:
+    return {
+        "id": hold.pk,
+        "slot": hold.slot_id,
+        "seats": sorted(claim.seat_id for claim in hold.claims.all()),
+        "quantity": hold.quantity,
+        "total": str(hold.total),
+        "kind": hold.kind,
+        "expires_at": hold.expires_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def booking_list(user) -> QuerySet[Booking]:
+    return Booking.objects.filter(user=user).prefetch_related("tickets").order_by("-id")
+
+
+def booking_get(user, booking_id: int) -> Booking | None:
+    return booking_list(user).filter(pk=booking_id).select_related("slot__event").first()
+
+
+def ticket_token(ticket: Ticket) -> str:
+    """What the QR code carries: the ticket code, signed so it cannot be forged."""
+    return signing.dumps(ticket.code, salt=TICKET_SIGNING_SALT)
+
+
+def ticket_code_from_token(token: str) -> str | None:
+    try:
+        return signing.loads(token, salt=TICKET_SIGNING_SALT)
+    except signing.BadSignature:
+        return None
+
+
+def booking_payload(booking: Booking, *, with_qr: bool = False) -> dict[str, Any]:
+    tickets = sorted(booking.tickets.all(), key=lambda t: t.number)
+    payload = {
+        "id": booking.pk,
+        "reference": booking.reference,
+        "status": booking.status,
+        "slot": booking.slot_id,
+        "seats": sorted(t.seat_id for t in tickets if t.seat_id),
+        "quantity": booking.quantity,
+        "total": str(booking.total),
+        "created_at": booking.created_at.isoformat().replace("+00:00", "Z"),
+    }
+    if with_qr:
+        payload["tickets"] = [
+            {
+                "number": t.number,
+                "seat": t.seat_id,
+                "code": t.code,
+                "qr_svg": segno.make(ticket_token(t), error="m").svg_data_uri(scale=4),
+            }
+            for t in tickets
+        ]
+    return payload

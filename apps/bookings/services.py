@@ -1,0 +1,494 @@
+"""Writes of the booking engine: holds, confirmation with payment, cancellation, expiry.
+
+Every service takes its locks late, once and in a stable order, inside its own
+`transaction.atomic(durable=True)`; broadcasts, emails and tasks leave the
+process only through `transaction.on_commit`.
+
+Confirm runs in three steps so a crash never loses money or seats:
+
+1. (transaction) claim the Idempotency-Key, check the hold, write a `pending` Payment;
+2. (no transaction) charge the provider with the payment's own idempotency key,
+   then mark the payment `charged`;
+3. (transaction) lock the hold again and write the booking, its tickets and the
+   idempotency response together; if the hold expired meanwhile, refund.
+
+A crash after 1 leaves a `pending` payment, after 2 a `charged` one:
+`payments_reconcile` asks the provider and finishes the booking or refunds it.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.catalog.models import EventStatus, Seat
+from apps.core.db import db_now, require_transaction
+from apps.core.exceptions import ApplicationError, error_body
+from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot, SlotStatus
+
+from . import errors, events
+from .models import (
+    Booking,
+    GeneralInventory,
+    Hold,
+    IdempotencyRecord,
+    Payment,
+    SeatClaim,
+    Ticket,
+)
+from .payments import ProviderUnavailable, get_provider
+
+logger = logging.getLogger(__name__)
+
+MAX_SEATS_PER_HOLD = 10
+
+
+@dataclass(frozen=True)
+class Released:
+    """What deleting a hold gave back: seat ids (reserved) or a quantity (general)."""
+
+    slot_id: int
+    seat_ids: tuple[int, ...] = ()
+    quantity: int = 0
+
+
+# --- holds
+
+
+def _slot_for_sale(slot_id: int, now: datetime) -> Slot:
+    slot = Slot.objects.select_related("event").filter(pk=slot_id).first()
+    if slot is None:
+        raise errors.SlotNotOnSale("No such showtime.", code="slot_not_found")
+    on_sale = (
+        slot.status == SlotStatus.SCHEDULED
+        and slot.event.status == EventStatus.PUBLISHED
+        and (slot.sales_open_at is None or slot.sales_open_at <= now)
+        and now < (slot.sales_close_at or slot.starts_at)
+        and now < slot.starts_at
+    )
+    if not on_sale:
+        raise errors.SlotNotOnSale()
+    return slot
+
+
+def _prices(slot: Slot) -> dict[str, Decimal]:
+    return dict(slot.prices.values_list("category", "price"))
+
+
+def _ensure_general_inventory(slot: Slot) -> None:
+    GeneralInventory.objects.bulk_create(
+        [GeneralInventory(slot=slot, available=slot.capacity)], ignore_conflicts=True
+    )
+
+
+def _reclaim_expired_general(slot_id: int, now: datetime) -> int:
+    """Delete this slot's expired general-admission holds nobody is touching; return places."""
+    require_transaction()
+    rows = list(
+        Hold.objects.select_for_update(skip_locked=True)
+        .filter(slot_id=slot_id, expires_at__lte=now)
+        .values_list("id", "quantity")
+    )
+    if not rows:
+        return 0
+    Hold.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    return sum(quantity for _, quantity in rows)
+
+
+def _hold_delete(hold: Hold) -> Released:
+    """Delete a hold whose row the caller has locked, giving back what it held."""
+    require_transaction()
+    seat_ids = tuple(sorted(hold.claims.values_list("seat_id", flat=True)))
+    slot_id, quantity = hold.slot_id, hold.quantity
+    hold.delete()  # its claims go with it
+    if seat_ids:
+        return Released(slot_id, seat_ids=seat_ids)
+    GeneralInventory.objects.filter(slot_id=slot_id).update(available=F("available") + quantity)
+    return Released(slot_id, quantity=quantity)
+
+
+def hold_create(
+    *,
+    user,
+    slot_id: int,
+    seat_ids: list[int] | None = None,
+    quantity: int | None = None,
+    kind: str = Hold.Kind.PURCHASE,
+    lifetime_seconds: int | None = None,
+) -> Hold:
+    """Hold every seat asked for, or none; replaces the user's previous hold on this slot."""
+    with transaction.atomic(durable=True):
+        hold, released = _hold_create_locked(
+            user=user,
+            slot_id=slot_id,
+            seat_ids=seat_ids,
+            quantity=quantity,
+            kind=kind,
+            lifetime_seconds=lifetime_seconds,
+        )
+        if released:
+            transaction.on_commit(lambda: events.seats_released(released))
+        transaction.on_commit(lambda: events.hold_created(hold))
+    return hold
+
+
+def _hold_create_locked(
+    *, user, slot_id, seat_ids, quantity, kind, lifetime_seconds
+) -> tuple[Hold, Released | None]:
+    """The body of hold_create; call inside a transaction (the waitlist reuses it)."""
+    require_transaction()
+    now = db_now()
+    slot = _slot_for_sale(slot_id, now)
+    reserved = slot.seating == Seating.RESERVED
+    if reserved != (seat_ids is not None) or reserved == (quantity is not None):
+        raise errors.SeatingMismatch()
+    count = len(seat_ids) if reserved else quantity
+    if count < 1:
+        raise errors.SeatingMismatch("Hold at least one seat.")
+    if count > MAX_SEATS_PER_HOLD:
+        raise errors.TooManySeats(details={"max": MAX_SEATS_PER_HOLD})
+    expires_at = now + timedelta(seconds=lifetime_seconds or settings.VENUE_HOLD_SECONDS)
+    prices = _prices(slot)
+
+    previous = Hold.objects.select_for_update().filter(user=user, slot=slot).first()
+    released = _hold_delete(previous) if previous else None
+
+    if reserved:
+        ids = sorted(set(seat_ids))
+        if len(ids) != len(seat_ids):
+            raise errors.InvalidSeats("The same seat is listed twice.", details={"seats": seat_ids})
+        seats = dict(
+            Seat.objects.filter(pk__in=ids, screen_id=slot.screen_id).values_list("id", "category")
+        )
+        unknown = [pk for pk in ids if pk not in seats or seats[pk] not in prices]
+        if unknown:
+            raise errors.InvalidSeats(details={"seats": unknown})
+        hold = Hold.objects.create(
+            user=user,
+            slot=slot,
+            quantity=len(ids),
+            total=sum((prices[seats[pk]] for pk in ids), Decimal("0")),
+            kind=kind,
+            expires_at=expires_at,
+        )
+        # Claims of expired holds are free by definition: clear the ones in our way.
+        SeatClaim.objects.filter(slot=slot, seat_id__in=ids, expires_at__lte=now).delete()
+        try:
+            with transaction.atomic():
+                SeatClaim.objects.bulk_create(
+                    [
+                        SeatClaim(slot=slot, seat_id=pk, hold=hold, expires_at=expires_at)
+                        for pk in ids
+                    ]
+                )
+        except IntegrityError:
+            taken = sorted(
+                SeatClaim.objects.filter(slot=slot, seat_id__in=ids)
+                .filter(Q(booking__isnull=False) | Q(expires_at__gt=now))
+                .values_list("seat_id", flat=True)
+            )
+            raise errors.SeatUnavailable(details={"seats": taken}) from None
+        return hold, released
+
+    price = prices.get(GENERAL_CATEGORY)
+    if price is None and len(prices) == 1:
+        price = next(iter(prices.values()))
+    if price is None:
+        raise errors.SlotNotOnSale("This showtime has no general-admission price.")
+    _ensure_general_inventory(slot)
+    reclaimed = _reclaim_expired_general(slot.pk, now)
+    taken = GeneralInventory.objects.filter(slot=slot, available__gte=quantity - reclaimed).update(
+        available=F("available") + reclaimed - quantity
+    )
+    if not taken:
+        available = GeneralInventory.objects.get(slot=slot).available + reclaimed
+        raise errors.SeatUnavailable(
+            f"Only {available} places are left.", details={"available": available}
+        )
+    hold = Hold.objects.create(
+        user=user,
+        slot=slot,
+        quantity=quantity,
+        total=price * quantity,
+        kind=kind,
+        expires_at=expires_at,
+    )
+    return hold, released
+
+
+def hold_release(*, user, hold_id: int) -> None:
+    """Give a hold's seats back at once."""
+    with transaction.atomic(durable=True):
+        hold = Hold.objects.select_for_update().filter(pk=hold_id, user=user).first()
+        if hold is None:
+            raise errors.HoldNotFound()
+        released = _hold_delete(hold)
+        transaction.on_commit(lambda: events.seats_released(released))
+
+
+def holds_expire(*, batch: int = 500) -> int:
+    """Delete expired holds and announce their seats; return how many. Only tidies up:
+    an expired hold is already free for every read and every new hold."""
+    now = db_now()
+    ids = list(Hold.objects.filter(expires_at__lte=now).values_list("id", flat=True)[:batch])
+    expired = 0
+    for hold_id in ids:
+        with transaction.atomic(durable=True):
+            hold = (
+                Hold.objects.select_for_update(skip_locked=True)
+                .filter(pk=hold_id, expires_at__lte=now)
+                .first()
+            )
+            if hold is None:  # confirmed, released or being confirmed right now
+                continue
+            released = _hold_delete(hold)
+            transaction.on_commit(
+                lambda released=released: events.seats_released(released, expired=True)
+            )
+            expired += 1
+    return expired
+
+
+# --- confirm
+
+
+def request_fingerprint(body: dict) -> str:
+    """A stable hash of a request body, to tell a replay from a different request."""
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The response to a confirm: new or replayed from the idempotency record."""
+
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def _idempotency_begin(
+    user, key: str, fingerprint: str
+) -> tuple[IdempotencyRecord, Outcome | None]:
+    ttl = timedelta(hours=settings.VENUE_IDEMPOTENCY_TTL_HOURS)
+    with transaction.atomic(durable=True):
+        now = db_now()
+        IdempotencyRecord.objects.filter(user=user, key=key, created_at__lte=now - ttl).delete()
+        record, created = IdempotencyRecord.objects.get_or_create(
+            user=user, key=key, defaults={"request_hash": fingerprint}
+        )
+    if created:
+        return record, None
+    if record.request_hash != fingerprint:
+        raise errors.IdempotencyKeyReused()
+    if record.status == IdempotencyRecord.Status.IN_PROGRESS:
+        raise errors.RequestInProgress()
+    return record, Outcome(record.response_status, record.response_body, replayed=True)
+
+
+def _idempotency_finish(record: IdempotencyRecord, status: int, body: dict) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        status=IdempotencyRecord.Status.COMPLETED, response_status=status, response_body=body
+    )
+
+
+def _payment_begin(user, hold_id: int, method: str, record: IdempotencyRecord) -> Payment:
+    with transaction.atomic(durable=True):
+        hold = Hold.objects.select_for_update().filter(pk=hold_id, user=user).first()
+        if hold is None:
+            raise errors.HoldNotFound()
+        if hold.expires_at <= db_now():
+            raise errors.HoldExpired()
+        return Payment.objects.create(
+            user=user,
+            hold=hold,
+            slot_id=hold.slot_id,
+            amount=hold.total,
+            provider=method,
+            idempotency=record,
+        )
+
+
+def _payment_set(payment: Payment, status: str, **fields) -> None:
+    fields["status"] = status
+    Payment.objects.filter(pk=payment.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(payment, name, value)
+
+
+def booking_confirm(
+    *, user, hold_id: int, method: str, token: str, key: str, fingerprint: str
+) -> Outcome:
+    """Pay for a hold and turn it into a booking, at most once per Idempotency-Key."""
+    record, replay = _idempotency_begin(user, key, fingerprint)
+    if replay:
+        return replay
+    payment = None
+    try:
+        payment = _payment_begin(user, hold_id, method, record)
+        provider = get_provider(method)
+        try:
+            result = provider.charge(
+                amount=payment.amount, token=token, key=payment.idempotency_key
+            )
+        except ProviderUnavailable as exc:
+            _payment_set(payment, Payment.Status.FAILED, error=str(exc)[:200])
+            raise errors.PaymentProviderError() from exc
+        if not result.ok:
+            _payment_set(payment, Payment.Status.FAILED, error=result.reason[:200])
+            raise errors.PaymentDeclined()
+        _payment_set(payment, Payment.Status.CHARGED, provider_ref=result.ref)
+        booking = _booking_finalize(payment)
+    except errors.PaymentProviderError:
+        # Nothing was charged or booked: free the key so the client can retry with it.
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        raise
+    except ApplicationError as exc:
+        _idempotency_finish(record, exc.status_code, error_body(exc.code, exc.message, exc.details))
+        raise
+    except Exception:
+        if payment is None:  # nothing reached the provider: the key may be used again
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        # Otherwise money may have moved: the key stays in progress (409 to repeats)
+        # until payments_reconcile settles the payment and records the outcome.
+        raise
+    from .selectors import booking_payload
+
+    return Outcome(201, booking_payload(booking))
+
+
+def _booking_finalize(payment: Payment) -> Booking:
+    """Step 3: write the booking for a charged payment, or refund it if the hold is gone."""
+    from .selectors import booking_payload
+
+    with transaction.atomic(durable=True):
+        hold = (
+            Hold.objects.select_for_update().filter(pk=payment.hold_id).first()
+            if payment.hold_id
+            else None
+        )
+        if hold is not None and hold.expires_at > db_now():
+            booking = Booking.objects.create(
+                user_id=hold.user_id, slot_id=hold.slot_id, quantity=hold.quantity, total=hold.total
+            )
+            seat_ids = tuple(sorted(hold.claims.values_list("seat_id", flat=True)))
+            if seat_ids:
+                hold.claims.update(booking=booking, hold=None, expires_at=None)
+                tickets = [
+                    Ticket(booking=booking, seat_id=pk, number=i)
+                    for i, pk in enumerate(seat_ids, 1)
+                ]
+            else:
+                tickets = [Ticket(booking=booking, number=i) for i in range(1, hold.quantity + 1)]
+            Ticket.objects.bulk_create(tickets)
+            hold.delete()
+            _payment_set(payment, Payment.Status.SUCCEEDED, booking=booking, hold=None)
+            if payment.idempotency_id:
+                _idempotency_finish(payment.idempotency, 201, booking_payload(booking))
+            transaction.on_commit(lambda: events.booking_confirmed(booking, seat_ids))
+            return booking
+    # The hold expired (or was swept) between charge and booking: give the money back.
+    _payment_set(payment, Payment.Status.REFUND_PENDING)
+    events.refund_requested(payment.pk)
+    raise errors.HoldExpired("The hold expired while paying; the charge will be refunded.")
+
+
+def payments_reconcile(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Finish what a crash left between charge and booking; return payments settled."""
+    # updated_at and created_at are written by the application's clock; compare with it.
+    cutoff = timezone.now() - older_than
+    # A crash before any payment was written leaves only a claimed key: free it.
+    IdempotencyRecord.objects.filter(
+        status=IdempotencyRecord.Status.IN_PROGRESS, created_at__lte=cutoff, payments__isnull=True
+    ).delete()
+    settled = 0
+    stuck = Payment.objects.filter(
+        status__in=[Payment.Status.PENDING, Payment.Status.CHARGED], updated_at__lte=cutoff
+    ).select_related("idempotency")
+    for payment in stuck:
+        if payment.status == Payment.Status.PENDING:
+            ref = get_provider(payment.provider).lookup(key=payment.idempotency_key)
+            if not ref:
+                _payment_set(
+                    payment, Payment.Status.FAILED, error="no charge found at the provider"
+                )
+                if payment.idempotency_id:
+                    IdempotencyRecord.objects.filter(pk=payment.idempotency_id).delete()
+                settled += 1
+                continue
+            _payment_set(payment, Payment.Status.CHARGED, provider_ref=ref)
+        try:
+            _booking_finalize(payment)
+        except errors.HoldExpired as exc:
+            if payment.idempotency_id:
+                _idempotency_finish(
+                    payment.idempotency, exc.status_code, error_body(exc.code, exc.message)
+                )
+        settled += 1
+    return settled
+
+
+def payment_refund(payment_id: int) -> None:
+    """Refund a payment marked refund_pending (idempotent)."""
+    payment = Payment.objects.filter(pk=payment_id, status=Payment.Status.REFUND_PENDING).first()
+    if payment is None:
+        return
+    if payment.provider_ref:
+        get_provider(payment.provider).refund(ref=payment.provider_ref, amount=payment.amount)
+    _payment_set(payment, Payment.Status.REFUNDED)
+
+
+# --- cancel
+
+
+def booking_cancel(*, booking_id: int, user=None) -> Booking:
+    """Cancel a confirmed booking before its showtime: seats free at once, refund queued.
+
+    `user=None` is the admin path (any booking)."""
+    with transaction.atomic(durable=True):
+        bookings = Booking.objects.select_for_update().filter(pk=booking_id)
+        if user is not None:
+            bookings = bookings.filter(user=user)
+        booking = bookings.first()
+        if booking is None:
+            raise errors.BookingNotFound()
+        if booking.status == Booking.Status.CANCELLED:
+            raise errors.AlreadyCancelled()
+        now = db_now()
+        slot = Slot.objects.get(pk=booking.slot_id)
+        cutoff = slot.starts_at - timedelta(minutes=settings.VENUE_CANCEL_CUTOFF_MINUTES)
+        if now >= cutoff:
+            raise errors.CancellationClosed()
+        seat_ids = tuple(sorted(booking.claims.values_list("seat_id", flat=True)))
+        if seat_ids:
+            booking.claims.all().delete()
+            released = Released(slot.pk, seat_ids=seat_ids)
+        else:
+            GeneralInventory.objects.filter(slot_id=slot.pk).update(
+                available=F("available") + booking.quantity
+            )
+            released = Released(slot.pk, quantity=booking.quantity)
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "cancelled_at"])
+        refunds = list(
+            booking.payments.filter(status=Payment.Status.SUCCEEDED).values_list("pk", flat=True)
+        )
+        Payment.objects.filter(pk__in=refunds).update(status=Payment.Status.REFUND_PENDING)
+        transaction.on_commit(lambda: events.booking_cancelled(booking, released, refunds))
+    return booking
+
+
+def idempotency_purge() -> int:
+    """Delete idempotency records older than their lifetime."""
+    ttl = timedelta(hours=settings.VENUE_IDEMPOTENCY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(
+        created_at__lte=db_now() - ttl, status=IdempotencyRecord.Status.COMPLETED
+    ).delete()
+    return deleted

@@ -1,0 +1,247 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from apps.bookings import errors, selectors, services
+from apps.bookings.models import (
+    Booking,
+    Hold,
+    IdempotencyRecord,
+    Payment,
+    SeatClaim,
+    TestProviderCharge,
+)
+from apps.bookings.payments import ChargeResult, TestProvider
+
+pytestmark = pytest.mark.django_db
+
+
+def confirm(user, hold, token="ok", key="key-1"):
+    body = {"hold": hold.pk, "payment": {"method": "test", "token": token}}
+    return services.booking_confirm(
+        user=user,
+        hold_id=hold.pk,
+        method="test",
+        token=token,
+        key=key,
+        fingerprint=services.request_fingerprint(body),
+    )
+
+
+@pytest.fixture
+def held(customer, reserved_slot, seat_ids):
+    return services.hold_create(user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:2])
+
+
+def test_confirm_books_the_held_seats(
+    customer, held, reserved_slot, seat_ids, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = confirm(customer, held)
+    assert outcome.status == 201
+    booking = Booking.objects.get(pk=outcome.body["id"])
+    assert outcome.body["reference"] == booking.reference
+    assert outcome.body["status"] == "confirmed"
+    assert outcome.body["seats"] == sorted(seat_ids[:2])
+    assert booking.total == Decimal("20.00")
+    assert booking.tickets.count() == 2
+    assert not Hold.objects.filter(pk=held.pk).exists()
+    assert selectors.seat_statuses(reserved_slot) == dict.fromkeys(seat_ids[:2], "booked")
+    payment = Payment.objects.get(booking=booking)
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert TestProviderCharge.objects.get(ref=payment.provider_ref).amount == Decimal("20.00")
+    assert len(mail.outbox) == 1 and booking.reference in mail.outbox[0].subject
+
+
+def test_reference_is_short_and_unambiguous(customer, held):
+    reference = confirm(customer, held).body["reference"]
+    assert len(reference) == 8
+    assert not set(reference) & set("0O1I")
+
+
+def test_same_key_replays_the_first_response(customer, held):
+    first = confirm(customer, held)
+    again = confirm(customer, held)
+    assert again.replayed
+    assert again.status == first.status == 201
+    assert again.body == first.body
+    assert Booking.objects.count() == 1
+    assert TestProviderCharge.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_422(customer, held, general_slot):
+    confirm(customer, held)
+    other = services.hold_create(user=customer, slot_id=general_slot.pk, quantity=1)
+    with pytest.raises(errors.IdempotencyKeyReused):
+        confirm(customer, other)
+
+
+def test_a_key_still_in_progress_is_409(customer, held):
+    IdempotencyRecord.objects.create(
+        user=customer,
+        key="key-1",
+        request_hash=services.request_fingerprint(
+            {"hold": held.pk, "payment": {"method": "test", "token": "ok"}}
+        ),
+    )
+    with pytest.raises(errors.RequestInProgress):
+        confirm(customer, held)
+
+
+def test_keys_are_scoped_to_the_user(customer, organizer, reserved_slot, seat_ids, held):
+    confirm(customer, held)
+    other = services.hold_create(user=organizer, slot_id=reserved_slot.pk, seat_ids=seat_ids[4:5])
+    assert confirm(organizer, other).status == 201
+
+
+def test_keys_expire_after_24_hours(customer, held, general_slot):
+    confirm(customer, held)
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    other = services.hold_create(user=customer, slot_id=general_slot.pk, quantity=1)
+    assert confirm(customer, other).status == 201
+    assert services.idempotency_purge() == 0
+
+
+def test_declined_payment_keeps_the_hold(customer, held):
+    with pytest.raises(errors.PaymentDeclined):
+        confirm(customer, held, token="decline")
+    assert Hold.objects.filter(pk=held.pk).exists()
+    assert Payment.objects.get().status == Payment.Status.FAILED
+    assert not Booking.objects.exists()
+    # The decline is the key's answer; a new attempt uses a new key.
+    again = confirm(customer, held, token="decline")
+    assert again.replayed and again.status == 402
+    assert again.body["error"]["code"] == "payment_declined"
+    assert confirm(customer, held, key="key-2").status == 201
+
+
+def test_provider_outage_books_nothing_and_frees_the_key(customer, held):
+    with pytest.raises(errors.PaymentProviderError):
+        confirm(customer, held, token="error")
+    assert not Booking.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+    assert Hold.objects.filter(pk=held.pk).exists()
+
+
+def test_expired_hold_is_410(customer, held):
+    Hold.objects.filter(pk=held.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(errors.HoldExpired):
+        confirm(customer, held)
+    assert not Payment.objects.exists()
+    assert not TestProviderCharge.objects.exists()
+
+
+def test_someone_elses_hold_is_not_found(organizer, held):
+    with pytest.raises(errors.HoldNotFound):
+        confirm(organizer, held)
+
+
+def test_general_admission_booking_has_one_ticket_per_place(customer, general_slot):
+    hold = services.hold_create(user=customer, slot_id=general_slot.pk, quantity=3)
+    outcome = confirm(customer, hold)
+    booking = Booking.objects.get(pk=outcome.body["id"])
+    assert [t.number for t in booking.tickets.all()] == [1, 2, 3]
+    assert outcome.body["seats"] == []
+    assert selectors.slot_available(general_slot.pk) == 27
+
+
+def test_ticket_qr_carries_a_signed_ticket_id(customer, held):
+    booking = Booking.objects.get(pk=confirm(customer, held).body["id"])
+    payload = selectors.booking_payload(booking, with_qr=True)
+    assert len(payload["tickets"]) == 2
+    ticket = booking.tickets.first()
+    token = selectors.ticket_token(ticket)
+    assert selectors.ticket_code_from_token(token) == ticket.code
+    assert selectors.ticket_code_from_token(token[:-2] + "xx") is None
+    assert payload["tickets"][0]["qr_svg"].startswith("data:image/svg+xml")
+
+
+# --- crash points between charge and booking
+
+
+class CrashAfterCharge(Exception):
+    pass
+
+
+def test_crash_after_charge_before_recording_is_reconciled_into_a_booking(
+    customer, held, monkeypatch
+):
+    real_charge = TestProvider.charge
+
+    def charge_then_crash(self, **kwargs):
+        real_charge(self, **kwargs)
+        raise CrashAfterCharge()
+
+    monkeypatch.setattr(TestProvider, "charge", charge_then_crash)
+    with pytest.raises(CrashAfterCharge):
+        confirm(customer, held)
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.PENDING
+    assert TestProviderCharge.objects.count() == 1  # money taken, booking not written
+    assert SeatClaim.objects.filter(hold=held).count() == 2  # seats still held
+    monkeypatch.undo()
+
+    assert services.payments_reconcile(older_than=timedelta(0)) == 1
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert payment.booking.status == "confirmed"
+    # The client's retry with the same key now gets the booking.
+    again = confirm(customer, held)
+    assert again.replayed and again.body["id"] == payment.booking_id
+
+
+def test_crash_after_charge_recorded_and_hold_expired_is_refunded(customer, held, monkeypatch):
+    def crash(payment):
+        raise CrashAfterCharge()
+
+    monkeypatch.setattr(services, "_booking_finalize", crash)
+    with pytest.raises(CrashAfterCharge):
+        confirm(customer, held)
+    monkeypatch.undo()
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.CHARGED
+    Hold.objects.filter(pk=held.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert services.payments_reconcile(older_than=timedelta(0)) == 1
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.REFUNDED
+    assert TestProviderCharge.objects.get().refunded
+    assert not Booking.objects.exists()
+    replay = confirm(customer, held)
+    assert replay.replayed and replay.status == 410
+
+
+def test_crash_before_charge_is_failed_by_reconcile(customer, held, monkeypatch):
+    def crash(self, **kwargs):
+        raise CrashAfterCharge()
+
+    monkeypatch.setattr(TestProvider, "charge", crash)
+    with pytest.raises(CrashAfterCharge):
+        confirm(customer, held)
+    monkeypatch.undo()
+    assert services.payments_reconcile(older_than=timedelta(0)) == 1
+    assert Payment.objects.get().status == Payment.Status.FAILED
+    assert not IdempotencyRecord.objects.exists()  # the client may retry with the key
+    assert confirm(customer, held).status == 201
+
+
+def test_hold_expiring_while_paying_is_refunded(customer, held, monkeypatch):
+    real_charge = TestProvider.charge
+
+    def slow_charge(self, **kwargs):
+        result = real_charge(self, **kwargs)
+        Hold.objects.filter(pk=held.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+        return result
+
+    monkeypatch.setattr(TestProvider, "charge", slow_charge)
+    with pytest.raises(errors.HoldExpired):
+        confirm(customer, held)
+    assert Payment.objects.get().status == Payment.Status.REFUNDED
+    assert TestProviderCharge.objects.get().refunded
+
+
+def test_charge_result_is_a_value():
+    assert ChargeResult(ok=True, ref="r") == ChargeResult(ok=True, ref="r")
