@@ -260,6 +260,18 @@ class Backend(Process):
         except (RuntimeError, TimeoutError) as exc:
             raise RuntimeError(f"{self.name}: {exc}\n--- log\n{tail(self.log)}") from exc
 
+    def kill(self) -> None:
+        """Crash, and return once the port refuses connections (no worker holds it any more)."""
+        super().kill()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            except OSError:
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"{self.name} still accepts connections on {self.port}")
+
     def graceful_stop(self) -> None:
         """What a deploy does: SIGTERM; in-flight requests finish, new connections are refused."""
         self.stop(signal.SIGTERM)
