@@ -2,9 +2,13 @@
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from .metrics import ConnectionMetricsMixin
 
-class HealthConsumer(AsyncWebsocketConsumer):
+
+class HealthConsumer(ConnectionMetricsMixin, AsyncWebsocketConsumer):
     """Answer the text `ping` with `pong`; anything else gets an explanation."""
+
+    metrics_name = "health"
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data == "ping":

@@ -1,9 +1,11 @@
 """Request-id middleware: every request gets an id, echoed on the response and logged."""
 
 import logging
+import os
 import time
 
 from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 
 from .context import new_request_id, request_id_var, request_var, sane_request_id
 
@@ -69,4 +71,24 @@ class ContentSecurityPolicyMiddleware:
         policy = getattr(settings, "VENUE_CSP", "")
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
+        return response
+
+
+class ServedByMiddleware:
+    """Name the serving process in `X-Served-By` (load-balancer tests); off unless configured.
+
+    Enabled only when `VENUE_SERVED_BY` is set: the header is that label plus the pid,
+    e.g. `wsgi-0/4711`. It tells which backend behind nginx answered a request.
+    """
+
+    def __init__(self, get_response):
+        label = getattr(settings, "VENUE_SERVED_BY", "")
+        if not label:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.label = label
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["X-Served-By"] = f"{self.label}/{os.getpid()}"
         return response

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "django_prometheus",
     "rest_framework_simplejwt.token_blacklist",
     "apps.core",
     "apps.accounts",
@@ -47,7 +48,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so its request latency and counts include every other middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.ServedByMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -58,6 +62,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.JWTCookieUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "venue.urls"
@@ -154,7 +159,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("VENUE_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
@@ -297,6 +302,14 @@ VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 10
 VENUE_UPLOAD_MAX_PIXELS = 40_000_000
 VENUE_BANNER_MAX_SIZE = (1920, 1080)
 VENUE_POSTER_MAX_SIZE = (1000, 1500)
+
+# --- Operations
+# /metrics answers these client networks (see VENUE_CLIENT_IP_HEADER behind a proxy) ...
+VENUE_METRICS_ALLOWED_IPS = env_list("VENUE_METRICS_ALLOWED_IPS", "127.0.0.0/8,::1")
+# ... and any request with `Authorization: Bearer <VENUE_METRICS_TOKEN>`; everyone else gets 404.
+VENUE_METRICS_TOKEN = os.environ.get("VENUE_METRICS_TOKEN", "")
+# Load-balancer tests: label this process in an `X-Served-By` response header. Unset: no header.
+VENUE_SERVED_BY = os.environ.get("VENUE_SERVED_BY", "")
 
 # --- Logging: pretty lines under DEBUG, one JSON object per line otherwise.
 LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("pretty" if DEBUG else "json")

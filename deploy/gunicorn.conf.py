@@ -1,0 +1,48 @@
+"""gunicorn settings of the WSGI backends.
+
+`gunicorn -c deploy/gunicorn.conf.py venue.wsgi:application`.
+
+Command-line flags override these (the load-balancer tests pass `--bind`).
+With PROMETHEUS_MULTIPROC_DIR set, every worker writes its metrics there and
+/metrics adds them up; the hooks below start the directory empty and retire the
+live gauges of workers that exit.
+"""
+
+import os
+from pathlib import Path
+
+bind = [os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")]  # inside a container
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A request taking longer than this is killed; nginx gives up after 30 s too.
+timeout = 30
+# SIGTERM: stop accepting, finish the requests in flight (nginx moves on to the others).
+graceful_timeout = 20
+# nginx opens a fresh connection per request (no upstream keepalive).
+keepalive = 2
+max_requests = 2000
+max_requests_jitter = 200
+# Django logs one access line per request itself (venue.access, with the request id).
+accesslog = None
+errorlog = "-"
+# Worker heartbeats on tmpfs: a container's disk-backed /tmp can stall them.
+worker_tmp_dir = "/dev/shm"  # noqa: S108 (heartbeat files, nothing secret)
+
+
+def on_starting(server):
+    """Start from an empty metrics directory: files of a previous run would be summed in."""
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        directory = Path(path)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server, worker):
+    """Drop the live gauges of a worker that exited."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
