@@ -12,8 +12,7 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 
 from apps.scheduling.models import Slot
 
@@ -24,22 +23,30 @@ def group_name(slot_id: int) -> str:
     return f"slot.{slot_id}"
 
 
-def bump_version(slot_id: int) -> int:
-    with transaction.atomic():
-        Slot.objects.filter(pk=slot_id).update(seatmap_version=F("seatmap_version") + 1)
-        return Slot.objects.filter(pk=slot_id).values_list("seatmap_version", flat=True).get()
+def bump_version(slot_id: int) -> tuple[int, int]:
+    """Add one to the slot's seat-map version in one autocommit statement.
+
+    Return (version, capacity)."""
+    table = Slot._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET seatmap_version = seatmap_version + 1"  # noqa: S608 - no input
+            " WHERE id = %s RETURNING seatmap_version, capacity",
+            [slot_id],
+        )
+        return cursor.fetchone()
 
 
 def publish(slot_id: int, changes: dict[int, str]) -> int | None:
     """Record one change of a slot's seat map and tell every watcher; return the version."""
-    from .selectors import slot_available
+    from .selectors import slot_availability_map
 
     try:
-        version = bump_version(slot_id)
+        version, capacity = bump_version(slot_id)
         message = {
             "type": "seatmap.update",
             "version": version,
-            "available": slot_available(slot_id),
+            "available": slot_availability_map({slot_id: capacity})[slot_id],
             "changes": {str(seat_id): status for seat_id, status in changes.items()},
         }
     except Exception:
