@@ -124,9 +124,10 @@ def test_each_backend_serves_metrics_to_loopback_scrapers(topology):
         reply = rig.fetch(f"{backend.url}/metrics", timeout=5)
         assert reply.status == 200
         text = reply.body.decode()
-        for name in ("bookings_confirmed_total", "holds_created_total", "holds_conflicts_total"):
-            assert re.search(rf"^{name} 0\.0$", text, re.M), name
-        assert re.search(r"^holds_expired_total 0\.0$", text, re.M)
+        # Other tests of this session book through the rig, so only the form is fixed.
+        names = ("bookings_confirmed", "holds_created", "holds_conflicts", "holds_expired")
+        for name in names:
+            assert re.search(rf"^{name}_total \d+\.0$", text, re.M), name
         # Both gunicorn workers write to the multiprocess directory; /metrics sums them.
         total = sum(
             float(m.group(1))
