@@ -368,6 +368,14 @@ def booking_confirm(
     return Outcome(201, payload)
 
 
+def _claims_intact(hold: Hold, seat_ids: tuple[int, ...]) -> bool:
+    """True unless a reserved hold lost seats (its claims were cleared as expired)."""
+    if len(seat_ids) == hold.quantity:
+        return True
+    seating = Slot.objects.values_list("seating", flat=True).get(pk=hold.slot_id)
+    return seating != Seating.RESERVED
+
+
 def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
     """Step 3: write the booking for a charged payment, or refund it if the hold is gone."""
     from .selectors import booking_payload
@@ -378,11 +386,21 @@ def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
             if payment.hold_id
             else None
         )
-        if hold is not None and hold.expires_at > db_now():
+        # Lock the hold's claims too: from here on no new hold can clear them as stale.
+        seat_ids = ()
+        if hold is not None:
+            seat_ids = tuple(
+                sorted(
+                    SeatClaim.objects.select_for_update()
+                    .filter(hold=hold)
+                    .order_by("seat_id")
+                    .values_list("seat_id", flat=True)
+                )
+            )
+        if hold is not None and hold.expires_at > db_now() and _claims_intact(hold, seat_ids):
             booking = Booking.objects.create(
                 user_id=hold.user_id, slot_id=hold.slot_id, quantity=hold.quantity, total=hold.total
             )
-            seat_ids = tuple(sorted(hold.claims.values_list("seat_id", flat=True)))
             if seat_ids:
                 hold.claims.update(booking=booking, hold=None, expires_at=None)
                 tickets = [

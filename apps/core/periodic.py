@@ -12,6 +12,7 @@ import time
 
 from django.conf import settings
 from django.db import close_old_connections
+from django.utils.module_loading import autodiscover_modules
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ def run_due(schedule: dict, next_runs: dict[str, float], now: float) -> list[str
     """Run every entry whose time has come; return their names and plan their next runs."""
     from venue.celery import app
 
+    # A worker imports every app's tasks module at start; a web process has to ask.
+    autodiscover_modules("tasks")
     ran = []
     for name, entry in schedule.items():
         if next_runs.setdefault(name, now) > now:

@@ -245,3 +245,27 @@ def test_hold_expiring_while_paying_is_refunded(customer, held, monkeypatch):
 
 def test_charge_result_is_a_value():
     assert ChargeResult(ok=True, ref="r") == ChargeResult(ok=True, ref="r")
+
+
+def test_a_hold_whose_seats_were_cleared_as_expired_is_refunded_not_booked(
+    customer, organizer, held, reserved_slot, seat_ids, monkeypatch
+):
+    """The charge takes long, the hold lapses, another buyer takes a seat, then the
+    hold's expiry is pushed back (clock skew): the booking must not be written."""
+    real_charge = TestProvider.charge
+
+    def slow_charge(self, **kwargs):
+        result = real_charge(self, **kwargs)
+        past = timezone.now() - timedelta(seconds=1)
+        Hold.objects.filter(pk=held.pk).update(expires_at=past)
+        SeatClaim.objects.filter(hold=held).update(expires_at=past)
+        services.hold_create(user=organizer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:1])
+        Hold.objects.filter(pk=held.pk).update(expires_at=timezone.now() + timedelta(minutes=1))
+        return result
+
+    monkeypatch.setattr(TestProvider, "charge", slow_charge)
+    with pytest.raises(errors.HoldExpired):
+        confirm(customer, held)
+    assert not Booking.objects.exists()
+    assert Payment.objects.get().status == Payment.Status.REFUNDED
+    assert SeatClaim.objects.get(seat_id=seat_ids[0]).hold.user == organizer

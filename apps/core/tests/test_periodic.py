@@ -61,3 +61,34 @@ def test_no_embedded_beat_with_a_broker_or_when_off():
         assert periodic.start_embedded_beat() is None
     with override_settings(VENUE_EMBEDDED_BEAT=False):
         assert periodic.start_embedded_beat() is None
+
+
+def test_a_fresh_web_process_finds_every_scheduled_task(tmp_path):
+    """Run the real beat schedule once in a new process, as `make run` would."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    code = (
+        "import django; django.setup();"
+        "from django.conf import settings; from django.core.management import call_command;"
+        "call_command('migrate', verbosity=0);"
+        "from apps.core.periodic import run_due;"
+        "print(sorted(run_due(settings.CELERY_BEAT_SCHEDULE, {}, 0.0)))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "venue.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'beat.sqlite3'}",
+        "REDIS_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    from django.conf import settings
+
+    assert result.stdout.strip().splitlines()[-1] == str(sorted(settings.CELERY_BEAT_SCHEDULE))
+    assert "Embedded periodic task failed" not in result.stderr
