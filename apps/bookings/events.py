@@ -15,6 +15,8 @@ logger = logging.getLogger(__name__)
 # Sent with `slot_id` whenever places of a slot become free (release, expiry, cancellation).
 # The bookings app never imports the waitlist: the waitlist connects here.
 seats_freed = Signal()
+# Sent with `booking` after a booking commits (the waitlist marks an offer fulfilled).
+booking_made = Signal()
 
 
 def _announce_freed(slot_id: int) -> None:
@@ -35,6 +37,7 @@ def seats_released(released, *, expired: bool = False) -> None:
 
 
 def booking_confirmed(booking, seat_ids) -> None:
+    booking_made.send_robust(sender=None, booking=booking)  # receivers' errors are logged
     from .tasks import send_booking_confirmation
 
     realtime.publish(booking.slot_id, dict.fromkeys(seat_ids, "booked"))
