@@ -11,21 +11,29 @@ from apps.scheduling.selectors import slot_editable, slot_visible
 
 from .models import WaitlistEntry
 
+MAX_ID = 2**63 - 1  # ids past a bigint match nothing (and must not reach the database)
+
 
 def slot_for_waitlist(user, slot_id: int) -> Slot | None:
     """A slot the user may see (so may queue for), or None."""
+    if not 0 < slot_id <= MAX_ID:
+        return None
     return slot_visible(user).filter(pk=slot_id).first()
 
 
 def slot_for_summary(user, slot_id: int) -> Slot | None:
     """A slot whose waitlist the user may inspect: its organizer's, or any for admins."""
+    if not 0 < slot_id <= MAX_ID:
+        return None
     return slot_editable(user).filter(pk=slot_id).first()
 
 
-def entry_live(user, slot_id: int) -> WaitlistEntry | None:
-    return WaitlistEntry.objects.filter(
-        user=user, slot_id=slot_id, status__in=WaitlistEntry.LIVE
-    ).first()
+def entry_live(user, slot_id: int, *, lock: bool = False) -> WaitlistEntry | None:
+    """The user's waiting or offered entry on the slot; `lock` (inside a transaction) locks it."""
+    if not 0 < slot_id <= MAX_ID:
+        return None
+    entries = WaitlistEntry.objects.select_for_update() if lock else WaitlistEntry.objects
+    return entries.filter(user=user, slot_id=slot_id, status__in=WaitlistEntry.LIVE).first()
 
 
 def entry_position(entry: WaitlistEntry) -> int | None:

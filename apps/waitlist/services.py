@@ -97,11 +97,7 @@ def waitlist_join(*, user, slot_id: int, quantity: int) -> WaitlistEntry:
 def waitlist_leave(*, user, slot_id: int) -> None:
     """Leave the line; leaving with an open offer declines it (its seats go to the next)."""
     with transaction.atomic(durable=True):
-        entry = (
-            WaitlistEntry.objects.select_for_update()
-            .filter(user=user, slot_id=slot_id, status__in=WaitlistEntry.LIVE)
-            .first()
-        )
+        entry = selectors.entry_live(user, slot_id, lock=True)
         if entry is None:
             raise errors.EntryNotFound()
         hold_id = entry.offered_hold_id if entry.status == Status.OFFERED else None
