@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.scheduling.api.urls")),
     path("", include("apps.bookings.api.urls")),
+    path("", include("apps.waitlist.api.urls")),
 ]
 
 urlpatterns = [

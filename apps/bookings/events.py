@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 # Sent with `slot_id` whenever places of a slot become free (release, expiry, cancellation).
 # The bookings app never imports the waitlist: the waitlist connects here.
 seats_freed = Signal()
+# Sent with `booking` after a booking commits (the waitlist marks an offer fulfilled).
+booking_made = Signal()
 
 
 def _announce_freed(slot_id: int) -> None:
@@ -39,6 +41,7 @@ def seats_released(released, *, expired: bool = False) -> None:
 
 
 def booking_confirmed(booking, seat_ids) -> None:
+    booking_made.send_robust(sender=None, booking=booking)  # receivers' errors are logged
     from .tasks import send_booking_confirmation
 
     metrics.bookings_confirmed.inc()

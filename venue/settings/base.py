@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.scheduling",
     "apps.bookings",
+    "apps.waitlist",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +290,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bookings.expire_holds", "schedule": 10.0},
     "reconcile-payments": {"task": "bookings.reconcile_payments", "schedule": 60.0},
     "purge-idempotency-records": {"task": "bookings.purge_idempotency_records", "schedule": 3600.0},
+    "promote-waitlists": {"task": "waitlist.promote_waiting", "schedule": 30.0},
 }
 # Per account: this many failed logins within the window lock it for `lock_seconds`.
 VENUE_LOGIN_LOCKOUT = {"failures": 5, "window_seconds": 900, "lock_seconds": 900}
@@ -299,6 +301,10 @@ VENUE_CSP = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 VENUE_HOLD_SECONDS = int(os.environ.get("VENUE_HOLD_SECONDS", "300"))
+# Waitlist: how long an offer (seats held for the next in line) lives, and how often a
+# waiting entry may be overtaken by later, smaller ones before it blocks the line.
+VENUE_WAITLIST_OFFER_SECONDS = int(os.environ.get("VENUE_WAITLIST_OFFER_SECONDS", "600"))
+VENUE_WAITLIST_MAX_SKIPS = int(os.environ.get("VENUE_WAITLIST_MAX_SKIPS", "3"))
 # Uploaded banners and posters: size cap, pixel cap (decompression bombs), stored dimensions.
 VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 VENUE_UPLOAD_MAX_PIXELS = 40_000_000
