@@ -250,7 +250,7 @@ def _promote_step(slot_id: int) -> tuple[Step, int | None]:
 def _announce(entry: WaitlistEntry, hold: Hold, released: Released | None) -> None:
     if released is not None:  # the offer replaced a hold of the same user
         booking_events.seats_released(released)
-    booking_events.hold_created(hold)
+    booking_events.hold_created(hold, hold.seat_ids)
     notifications.offer_made(entry.pk)
 
 
