@@ -62,6 +62,11 @@ MATRIX = [
     ("delete", "/api/v1/holds/{hold}/", None, {**signed_in(404), "customer": 204}),
     ("post", "/api/v1/bookings/hold-seats/", {"slot": "{slot}", "quantity": 1}, signed_in(400)),
     ("post", "/api/v1/bookings/confirm/", {"hold": "{hold}"}, signed_in(400)),
+    # Waitlist: joining a showtime with free seats is refused; summaries are the organizer's.
+    ("post", "/api/v1/slots/{slot}/waitlist/", {"quantity": 1}, signed_in(409)),
+    ("get", "/api/v1/slots/{slot}/waitlist/", None, signed_in(404)),
+    ("delete", "/api/v1/slots/{slot}/waitlist/", None, signed_in(404)),
+    ("get", "/api/v1/slots/{slot}/waitlist/summary/", None, owner_only(200, customer=404)),
 ]  # fmt: skip
 
 

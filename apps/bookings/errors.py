@@ -80,3 +80,8 @@ class AlreadyCancelled(Conflict):
 class CancellationClosed(Conflict):
     code = "cancellation_closed"
     message = "The showtime has started (or is about to); this booking can no longer be cancelled."
+
+
+class CapacityBelowSold(Conflict):
+    code = "capacity_below_sold"
+    message = "The capacity cannot go below the places already sold or held."

@@ -62,7 +62,7 @@ class Buyer(threading.Thread):
         return None
 
     def run(self):
-        password = "failover-pass-" + uuid.uuid4().hex[:8]
+        password = "Pw-" + uuid.uuid4().hex  # unlike the email, so the validators accept it
         registered = self.call(
             "/api/v1/auth/register/",
             {"email": self.email, "password": password, "full_name": "Failover"},

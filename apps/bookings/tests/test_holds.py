@@ -193,3 +193,17 @@ def test_every_change_bumps_the_seatmap_version(
     with django_capture_on_commit_callbacks(execute=True):
         services.hold_release(user=customer, hold_id=hold.pk)
     assert Slot.objects.get(pk=reserved_slot.pk).seatmap_version == start + 2
+
+
+def test_general_capacity_changes_follow_into_the_inventory(customer, general_slot):
+    from apps.scheduling.services import slot_update
+
+    services.hold_create(user=customer, slot_id=general_slot.pk, quantity=5)
+    slot_update(slot=general_slot, capacity=40)
+    assert GeneralInventory.objects.get(slot=general_slot).available == 35
+    assert selectors.slot_available(general_slot.pk) == 35
+    slot_update(slot=Slot.objects.get(pk=general_slot.pk), capacity=10)
+    assert GeneralInventory.objects.get(slot=general_slot).available == 5
+    with pytest.raises(errors.CapacityBelowSold):
+        slot_update(slot=Slot.objects.get(pk=general_slot.pk), capacity=4)
+    assert GeneralInventory.objects.get(slot=general_slot).available == 5
