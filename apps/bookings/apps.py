@@ -8,7 +8,7 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         from apps.scheduling import inventory
 
-        from . import selectors
+        from . import receivers, selectors  # noqa: F401  (receivers: organizer edits go live)
 
         inventory.register(
             availability=selectors.slot_availability_map, statuses=selectors.seat_statuses

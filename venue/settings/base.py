@@ -285,6 +285,7 @@ VENUE_IDEMPOTENCY_TTL_HOURS = 24
 VENUE_PAYMENT_PROVIDERS = {"test": "apps.bookings.payments.TestProvider"}
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bookings.expire_holds", "schedule": 10.0},
+    "warn-expiring-holds": {"task": "bookings.warn_expiring_holds", "schedule": 10.0},
     "reconcile-payments": {"task": "bookings.reconcile_payments", "schedule": 60.0},
     "purge-idempotency-records": {"task": "bookings.purge_idempotency_records", "schedule": 3600.0},
 }
@@ -297,6 +298,8 @@ VENUE_CSP = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 VENUE_HOLD_SECONDS = int(os.environ.get("VENUE_HOLD_SECONDS", "300"))
+# `/ws/me/` warns a user this many seconds before their hold expires (hold_expiring).
+VENUE_HOLD_WARNING_SECONDS = int(os.environ.get("VENUE_HOLD_WARNING_SECONDS", "60"))
 # Uploaded banners and posters: size cap, pixel cap (decompression bombs), stored dimensions.
 VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 VENUE_UPLOAD_MAX_PIXELS = 40_000_000
