@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lb lint format migrate seed worker clean
+.PHONY: setup run test lb bench lint format migrate seed worker clean
 
 # Re-install only when a requirements file changed.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/production.txt
@@ -35,6 +35,10 @@ test: setup
 # The load-balancer suite alone (needs nginx, PostgreSQL in DATABASE_URL and REDIS_URL).
 lb: setup
 	$(BIN)/python -m pytest tests/lb -m lb --no-cov $(PYTEST_ARGS)
+
+# Booking benchmark against PostgreSQL and Redis (DATABASE_URL/REDIS_URL, or local defaults).
+bench: setup
+	$(BIN)/python bench/booking.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

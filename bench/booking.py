@@ -117,6 +117,8 @@ class Bench:
             "--worker-class", "gthread",
             "--threads", str(self.args.threads),
             "--log-level", "warning",
+            # Longer than the client's idle gaps, so no kept-alive connection is cut mid-reuse.
+            "--keep-alive", "75",
         ]  # fmt: skip
         self.server = subprocess.Popen(cmd, cwd=ROOT, env=self.env, start_new_session=True)
         deadline = time.monotonic() + 60
@@ -188,7 +190,9 @@ class Bench:
             slots.append(
                 slot_create(
                     event=event, screen=screen, seating="reserved",
-                    starts_at=datetime.now(UTC) + timedelta(days=1 + i), prices={"standard": "12.00"},
+                    starts_at=datetime.now(UTC) + timedelta(days=1 + i),
+                    ends_at=datetime.now(UTC) + timedelta(days=1 + i, hours=2),
+                    prices={"standard": "12.00"},
                 )
             )  # fmt: skip
         return slots
@@ -351,28 +355,30 @@ class Bench:
             many = self.make_showtimes(args.slots, args.rows, args.per_row)
             ceiling_slot = self.make_showtimes(1, args.rows, args.per_row)[0]
             tokens = self.make_buyers(args.buyers * 2)
-            self.start_server()
+            try:
+                self.start_server()
+                seat_one = list(one.screen.seats.order_by("id").values_list("id", flat=True))
+                buyers_one = min(args.buyers, per_slot // 2)
+                plan_one = [
+                    (tokens[i], one.pk, seat_one[2 * i : 2 * i + 2]) for i in range(buyers_one)
+                ]
+                rate_one = self.report("one showtime", asyncio.run(self.run_buyers(plan_one)))
 
-            seat_one = list(one.screen.seats.order_by("id").values_list("id", flat=True))
-            buyers_one = min(args.buyers, per_slot // 2)
-            plan_one = [(tokens[i], one.pk, seat_one[2 * i : 2 * i + 2]) for i in range(buyers_one)]
-            rate_one = self.report("one showtime", asyncio.run(self.run_buyers(plan_one)))
-
-            plan_many = []
-            seats_many = {
-                s.pk: list(s.screen.seats.order_by("id").values_list("id", flat=True)) for s in many
-            }
-            for i in range(args.buyers):
-                slot = many[i % len(many)]
-                k = i // len(many)
-                plan_many.append(
-                    (tokens[args.buyers + i], slot.pk, seats_many[slot.pk][2 * k : 2 * k + 2])
-                )
-            self.report(f"{len(many)} showtimes", asyncio.run(self.run_buyers(plan_many)))
-            memory = self.server_memory_mb()
-        finally:
-            self.stop_server()
-        try:
+                plan_many = []
+                seats_many = {
+                    s.pk: list(s.screen.seats.order_by("id").values_list("id", flat=True))
+                    for s in many
+                }
+                for i in range(args.buyers):
+                    slot = many[i % len(many)]
+                    k = i // len(many)
+                    plan_many.append(
+                        (tokens[args.buyers + i], slot.pk, seats_many[slot.pk][2 * k : 2 * k + 2])
+                    )
+                self.report(f"{len(many)} showtimes", asyncio.run(self.run_buyers(plan_many)))
+                memory = self.server_memory_mb()
+            finally:
+                self.stop_server()
             from apps.accounts.models import User
 
             user_ids = list(User.objects.order_by("id").values_list("id", flat=True)[:buyers_one])

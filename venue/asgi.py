@@ -20,3 +20,8 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Without a broker (the embedded default) run the periodic tasks in this process.
+from apps.core.periodic import start_embedded_beat  # noqa: E402
+
+start_embedded_beat()

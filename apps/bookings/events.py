@@ -8,6 +8,8 @@ import logging
 
 from django.dispatch import Signal
 
+from apps.core import metrics
+
 from . import realtime
 
 logger = logging.getLogger(__name__)
@@ -24,12 +26,14 @@ def _announce_freed(slot_id: int) -> None:
         logger.exception("A seats_freed receiver failed", extra={"slot_id": slot_id})
 
 
-def hold_created(hold) -> None:
-    seat_ids = list(hold.claims.values_list("seat_id", flat=True))
+def hold_created(hold, seat_ids) -> None:
+    metrics.holds_created.inc()
     realtime.publish(hold.slot_id, dict.fromkeys(seat_ids, "held"))
 
 
 def seats_released(released, *, expired: bool = False) -> None:
+    if expired:
+        metrics.holds_expired.inc()
     realtime.publish(released.slot_id, dict.fromkeys(released.seat_ids, "available"))
     if expired and released.user_id is not None:
         realtime.notify_user(
@@ -54,6 +58,7 @@ def hold_expiring(*, hold_id: int, user_id: int, slot_id: int, expires_at) -> No
 def booking_confirmed(booking, seat_ids) -> None:
     from .tasks import send_booking_confirmation
 
+    metrics.bookings_confirmed.inc()
     realtime.publish(booking.slot_id, dict.fromkeys(seat_ids, "booked"))
     realtime.notify_user(
         booking.user_id,

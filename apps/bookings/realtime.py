@@ -28,8 +28,7 @@ import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from apps.scheduling.models import Slot
 
@@ -44,10 +43,18 @@ def user_group_name(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def bump_version(slot_id: int) -> int:
-    with transaction.atomic():
-        Slot.objects.filter(pk=slot_id).update(seatmap_version=F("seatmap_version") + 1)
-        return Slot.objects.filter(pk=slot_id).values_list("seatmap_version", flat=True).get()
+def bump_version(slot_id: int) -> tuple[int, int]:
+    """Add one to the slot's seat-map version in one autocommit statement.
+
+    Return (version, capacity)."""
+    table = Slot._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET seatmap_version = seatmap_version + 1"  # noqa: S608 - no input
+            " WHERE id = %s RETURNING seatmap_version, capacity",
+            [slot_id],
+        )
+        return cursor.fetchone()
 
 
 def _group_send(group: str, message: dict) -> bool:
@@ -87,14 +94,14 @@ def publish(slot_id: int, changes: dict[int, str]) -> int | None:
     Call after commit. The message has `sent_at` (Unix seconds) for latency
     measurements.
     """
-    from .selectors import slot_available
+    from .selectors import slot_availability_map
 
     try:
-        version = bump_version(slot_id)
+        version, capacity = bump_version(slot_id)
         message = {
             "type": "seatmap.update",
             "version": version,
-            "available": slot_available(slot_id),
+            "available": slot_availability_map({slot_id: capacity})[slot_id],
             "changes": _current_statuses(slot_id, list(changes)),
             "sent_at": time.time(),
         }
@@ -111,10 +118,8 @@ def publish_snapshot(slot_id: int) -> int | None:
     from .selectors import seatmap_snapshot
 
     try:
-        bump_version(slot_id)
+        bump_version(slot_id)  # nothing to bump if the slot is gone: the snapshot says so
         snapshot = seatmap_snapshot(slot_id)
-    except Slot.DoesNotExist:
-        return None
     except Exception:
         logger.exception("Could not record a seat-map edit", extra={"slot_id": slot_id})
         return None

@@ -115,7 +115,11 @@ def hold_payload(hold: Hold) -> dict[str, Any]:
     return {
         "id": hold.pk,
         "slot": hold.slot_id,
-        "seats": sorted(claim.seat_id for claim in hold.claims.all()),
+        "seats": sorted(
+            hold.seat_ids
+            if hasattr(hold, "seat_ids")
+            else (claim.seat_id for claim in hold.claims.all())
+        ),
         "quantity": hold.quantity,
         "total": str(hold.total),
         "kind": hold.kind,
@@ -143,8 +147,11 @@ def ticket_code_from_token(token: str) -> str | None:
         return None
 
 
-def booking_payload(booking: Booking, *, with_qr: bool = False) -> dict[str, Any]:
-    tickets = sorted(booking.tickets.all(), key=lambda t: t.number)
+def booking_payload(
+    booking: Booking, *, with_qr: bool = False, tickets: list[Ticket] | None = None
+) -> dict[str, Any]:
+    """The API's booking body; pass `tickets` when the caller has them in hand."""
+    tickets = sorted(booking.tickets.all() if tickets is None else tickets, key=lambda t: t.number)
     payload = {
         "id": booking.pk,
         "reference": booking.reference,

@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.catalog.models import EventStatus, Seat
+from apps.core import metrics
 from apps.core.db import db_now, require_transaction
 from apps.core.exceptions import ApplicationError, error_body
 from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot, SlotStatus
@@ -128,7 +129,9 @@ def hold_create(
     kind: str = Hold.Kind.PURCHASE,
     lifetime_seconds: int | None = None,
 ) -> Hold:
-    """Hold every seat asked for, or none; replaces the user's previous hold on this slot."""
+    """Hold every seat asked for, or none; replaces the user's previous hold on this slot.
+
+    The returned hold carries `seat_ids`, the seats it claimed (empty for general admission)."""
     with transaction.atomic(durable=True):
         hold, released = _hold_create_locked(
             user=user,
@@ -140,7 +143,7 @@ def hold_create(
         )
         if released:
             transaction.on_commit(lambda: events.seats_released(released))
-        transaction.on_commit(lambda: events.hold_created(hold))
+        transaction.on_commit(lambda: events.hold_created(hold, hold.seat_ids))
     return hold
 
 
@@ -199,7 +202,9 @@ def _hold_create_locked(
                 .filter(Q(booking__isnull=False) | Q(expires_at__gt=now))
                 .values_list("seat_id", flat=True)
             )
+            metrics.holds_conflicts.inc()
             raise errors.SeatUnavailable(details={"seats": taken}) from None
+        hold.seat_ids = ids
         return hold, released
 
     price = prices.get(GENERAL_CATEGORY)
@@ -214,6 +219,7 @@ def _hold_create_locked(
     )
     if not taken:
         available = GeneralInventory.objects.get(slot=slot).available + reclaimed
+        metrics.holds_conflicts.inc()
         raise errors.SeatUnavailable(
             f"Only {available} places are left.", details={"available": available}
         )
@@ -225,6 +231,7 @@ def _hold_create_locked(
         kind=kind,
         expires_at=expires_at,
     )
+    hold.seat_ids = []
     return hold, released
 
 
@@ -349,7 +356,7 @@ def booking_confirm(
             _payment_set(payment, Payment.Status.FAILED, error=result.reason[:200])
             raise errors.PaymentDeclined()
         _payment_set(payment, Payment.Status.CHARGED, provider_ref=result.ref)
-        booking = _booking_finalize(payment)
+        _, payload = _booking_finalize(payment)
     except errors.PaymentProviderError:
         # Nothing was charged or booked: free the key so the client can retry with it.
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
@@ -363,12 +370,10 @@ def booking_confirm(
         # Otherwise money may have moved: the key stays in progress (409 to repeats)
         # until payments_reconcile settles the payment and records the outcome.
         raise
-    from .selectors import booking_payload
-
-    return Outcome(201, booking_payload(booking))
+    return Outcome(201, payload)
 
 
-def _booking_finalize(payment: Payment) -> Booking:
+def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
     """Step 3: write the booking for a charged payment, or refund it if the hold is gone."""
     from .selectors import booking_payload
 
@@ -392,12 +397,13 @@ def _booking_finalize(payment: Payment) -> Booking:
             else:
                 tickets = [Ticket(booking=booking, number=i) for i in range(1, hold.quantity + 1)]
             Ticket.objects.bulk_create(tickets)
-            hold.delete()
             _payment_set(payment, Payment.Status.SUCCEEDED, booking=booking, hold=None)
+            hold.delete()
+            payload = booking_payload(booking, tickets=tickets)
             if payment.idempotency_id:
-                _idempotency_finish(payment.idempotency, 201, booking_payload(booking))
+                _idempotency_finish(payment.idempotency, 201, payload)
             transaction.on_commit(lambda: events.booking_confirmed(booking, seat_ids))
-            return booking
+            return booking, payload
     # The hold expired (or was swept) between charge and booking: give the money back.
     _payment_set(payment, Payment.Status.REFUND_PENDING)
     events.refund_requested(payment.pk)

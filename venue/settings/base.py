@@ -283,6 +283,8 @@ VENUE_CANCEL_CUTOFF_MINUTES = int(os.environ.get("VENUE_CANCEL_CUTOFF_MINUTES", 
 VENUE_IDEMPOTENCY_TTL_HOURS = 24
 # payment.method of a confirm request -> provider class (apps.bookings.payments).
 VENUE_PAYMENT_PROVIDERS = {"test": "apps.bookings.payments.TestProvider"}
+# Without a broker, the ASGI process runs the beat schedule itself (apps.core.periodic).
+VENUE_EMBEDDED_BEAT = env_flag("VENUE_EMBEDDED_BEAT", True)
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bookings.expire_holds", "schedule": 10.0},
     "warn-expiring-holds": {"task": "bookings.warn_expiring_holds", "schedule": 10.0},

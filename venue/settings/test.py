@@ -12,6 +12,8 @@ STORAGES = {
 }
 # Tests run each Celery task in-process so they can assert its effects.
 CELERY_TASK_ALWAYS_EAGER = True
+# Tests run periodic work explicitly, never from a background thread.
+VENUE_EMBEDDED_BEAT = False
 # Static files come from the finders; nothing is collected for tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

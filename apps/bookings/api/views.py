@@ -45,7 +45,6 @@ class HoldCreateView(APIView):
             seat_ids=data.validated_data.get("seats"),
             quantity=data.validated_data.get("quantity"),
         )
-        hold = selectors.hold_list(request.user).get(pk=hold.pk)
         return Response(selectors.hold_payload(hold), status=status.HTTP_201_CREATED)
 
 
