@@ -21,6 +21,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -190,7 +191,7 @@ class WsBench:
             or w.view.available != final["available"]
             or (w.view.version != final["version"] and not w.resyncs)
         )
-        closed = [w.error for w in watchers if w.error]
+        closed = Counter(w.error for w in watchers if w.error)
         print(
             f"\n{len(watchers)} watchers ({len(watchers) // 2} per process) connected in "
             f"{result['connect_s']:.1f} s; {result['changes']} changes at {self.args.rate}/s"
@@ -207,7 +208,7 @@ class WsBench:
         )
         print(
             f"  updates delivered: {delivered} of {expected} ({delivered / max(expected, 1):.2%});"
-            f" gaps detected and resynced: {resyncs}; sockets closed by the server: {len(closed)}"
+            f" gaps detected and resynced: {resyncs}; sockets closed: {sum(closed.values())} {dict(closed)}"
         )
         print(
             f"  final version {final['version']}; watchers that missed an update without "

@@ -164,15 +164,7 @@ class SlotSeatMapConsumer(_JsonConsumer):
         if event["version"] <= self.snapshot_version:
             return  # the snapshot this socket got already contains it
         self.sent_version = max(self.sent_version, event["version"])
-        await self.send_json(
-            {
-                "type": "update",
-                "version": event["version"],
-                "available": event["available"],
-                "changes": event["changes"],
-                "sent_at": event.get("sent_at"),
-            }
-        )
+        await self.send(text_data=event["text"])  # the update, serialised once by the publisher
 
     async def seatmap_snapshot(self, event):
         if event["snapshot"]["version"] < self.sent_version:

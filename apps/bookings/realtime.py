@@ -23,6 +23,7 @@ Personal events go to the group `user.<id>` (the `/ws/me/` socket):
 `notify_user(user_id, message)` sends one after the current transaction commits.
 """
 
+import json
 import logging
 import time
 
@@ -98,12 +99,18 @@ def publish(slot_id: int, changes: dict[int, str]) -> int | None:
 
     try:
         version, capacity = bump_version(slot_id)
-        message = {
-            "type": "seatmap.update",
+        update = {
+            "type": "update",
             "version": version,
             "available": slot_availability_map({slot_id: capacity})[slot_id],
             "changes": _current_statuses(slot_id, list(changes)),
             "sent_at": time.time(),
+        }
+        # Serialised once here, not once per watcher: a change may fan out to thousands.
+        message = {
+            "type": "seatmap.update",
+            "version": version,
+            "text": json.dumps(update, separators=(",", ":")),
         }
     except Exception:
         logger.exception("Could not record a seat-map change", extra={"slot_id": slot_id})

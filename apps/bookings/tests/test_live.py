@@ -238,8 +238,8 @@ async def test_updates_the_snapshot_already_contains_are_not_sent(reserved_slot)
     communicator = await watch(reserved_slot.pk)
     snapshot = await receive(communicator)
     layer = get_channel_layer()
-    stale = {"type": "seatmap.update", "version": snapshot["version"], "available": 0}
-    await layer.group_send(realtime.group_name(reserved_slot.pk), {**stale, "changes": {}})
+    stale = {"type": "seatmap.update", "version": snapshot["version"], "text": "{}"}
+    await layer.group_send(realtime.group_name(reserved_slot.pk), stale)
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
 
