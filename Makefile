@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lb bench lint format migrate seed worker clean
+.PHONY: setup run test lb bench bench-ws lint format migrate seed worker clean
 
 # Re-install only when a requirements file changed.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/production.txt
@@ -39,6 +39,10 @@ lb: setup
 # Booking benchmark against PostgreSQL and Redis (DATABASE_URL/REDIS_URL, or local defaults).
 bench: setup
 	$(BIN)/python bench/booking.py $(BENCH_ARGS)
+
+# Live seat map: 1,000 WebSocket watchers on two uvicorn processes (needs PostgreSQL and REDIS_URL).
+bench-ws: setup
+	$(BIN)/python bench/ws.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,78 +1,75 @@
-"""The live seat map: `/ws/slots/<id>/` sends a snapshot, then every change as it commits.
+"""WebSockets of the booking engine: the live seat map and a user's personal events.
 
-Messages (API.md): on connect `{"type": "snapshot", "version", "available", "seats"}`;
-then `{"type": "update", "version", "available", "changes"}` per committed change,
-versions rising by one. A client that sees a gap sends `{"type": "resync"}`.
-The socket joins the slot's group before reading the snapshot, so no change is
-lost in between; an update whose version is not above the snapshot's is one the
-snapshot already contains, and clients drop it.
+`/ws/slots/<id>/` (anonymous allowed; the origin is checked in `venue.asgi`):
+
+- on connect `{"type": "snapshot", "version", "available", "seats"}`;
+- then `{"type": "update", "version", "available", "changes", "sent_at"}` per
+  committed change, versions rising by one per change (`sent_at` is an
+  addition to API.md: when the server sent it, Unix seconds);
+- `{"type": "resync"}` answers a fresh snapshot, `{"type": "ping"}` a pong;
+- an organizer edit (times, status, layout) pushes a fresh snapshot unasked.
+
+Version rules. The socket joins the slot's group *before* it reads the
+snapshot, and the snapshot reads the version *before* the statuses. So every
+change with a version above the snapshot's reaches the socket as an update,
+and every change with a version not above it is already in the statuses: the
+consumer drops such updates, and clients should drop them too. A client keeps
+the last version it applied; an update with version > last + 1 means one was
+lost (the channel layer delivers at most once): send `{"type": "resync"}`.
+A snapshot replaces the whole view. A client that reconnects gets a snapshot
+and carries on.
+
+Junk never crashes the socket: text that is not JSON, or JSON of an unknown
+type, gets `{"type": "error", "code", "message"}`; a frame over
+`MAX_MESSAGE_BYTES` closes with 1009; more than `BURST` messages at once (refilled
+at `MESSAGES_PER_SECOND`) close with 4429; an unknown slot gets an error and
+close code 4404.
+
+`/ws/me/` (the access cookie, as for the API, or `Authorization: Bearer` for
+programs; 4401 without a valid one): personal events of the user, sent after
+commit: `hold_expiring`, `hold_expired`, `booking_confirmed`, and whatever
+`realtime.notify_user` is given (the waitlist sends `waitlist_offer`).
 """
 
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import DatabaseError
 
-from .realtime import group_name
+from apps.accounts.websocket import user_from_scope
+from apps.core.metrics import ConnectionMetricsMixin
+
+from .realtime import group_name, user_group_name
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 1024
 MESSAGES_PER_SECOND = 5
 BURST = 20
+CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_TOO_BIG = 1009
+CLOSE_UNAUTHENTICATED = 4401
 CLOSE_UNKNOWN_SLOT = 4404
 CLOSE_TOO_MANY_MESSAGES = 4429
-CLOSE_TOO_BIG = 1009
+MAX_ID = 2**63 - 1  # larger ids would overflow the database's bigint
 
 
 @database_sync_to_async
 def load_snapshot(slot_id: int) -> dict | None:
-    """The slot's seat map as one consistent-enough read: version first, then statuses."""
-    from apps.scheduling.models import Seating, Slot
+    from .selectors import seatmap_snapshot
 
-    from .selectors import seat_statuses, slot_availability_map
-
-    slot = Slot.objects.filter(pk=slot_id).only("id", "seating", "capacity", "screen_id").first()
-    if slot is None:
-        return None
-    version = Slot.objects.filter(pk=slot_id).values_list("seatmap_version", flat=True).get()
-    seats: dict[str, str] = {}
-    if slot.seating == Seating.RESERVED:
-        statuses = seat_statuses(slot)
-        seats = {
-            str(pk): statuses.get(pk, "available")
-            for pk in slot.screen.seats.values_list("id", flat=True)
-        }
-    return {
-        "type": "snapshot",
-        "version": version,
-        "available": slot_availability_map({slot.pk: slot.capacity})[slot.pk],
-        "seats": seats,
-    }
+    return seatmap_snapshot(slot_id)
 
 
-class SlotSeatMapConsumer(AsyncWebsocketConsumer):
+class _JsonConsumer(ConnectionMetricsMixin, AsyncWebsocketConsumer):
+    """Compact JSON out; a per-connection token bucket and a size cap on what comes in."""
+
     async def connect(self):
-        self.slot_id = int(self.scope["url_route"]["kwargs"]["slot_id"])
-        self.group = group_name(self.slot_id)
         self.tokens = float(BURST)
         self.refilled = time.monotonic()
-        await self.accept()
-        snapshot = await self._join_and_snapshot()
-        if snapshot is None:
-            await self.send_json({"type": "error", "code": "slot_not_found"})
-            await self.close(code=CLOSE_UNKNOWN_SLOT)
-
-    async def _join_and_snapshot(self) -> dict | None:
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        snapshot = await load_snapshot(self.slot_id)
-        if snapshot is None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            return None
-        await self.send_json(snapshot)
-        return snapshot
-
-    async def disconnect(self, code):
-        await self.channel_layer.group_discard(self.group, self.channel_name)
 
     def _allow_message(self) -> bool:
         now = time.monotonic()
@@ -94,22 +91,16 @@ class SlotSeatMapConsumer(AsyncWebsocketConsumer):
         try:
             message = json.loads(raw)
         except ValueError:
-            await self.send_error("invalid_json", 'Send JSON, e.g. {"type": "resync"}.')
+            await self.send_error("invalid_json", 'Send JSON, e.g. {"type": "ping"}.')
             return
         kind = message.get("type") if isinstance(message, dict) else None
-        if kind == "resync":
-            await self._resync()
-        elif kind == "ping":
+        await self.handle(kind)
+
+    async def handle(self, kind):
+        if kind == "ping":
             await self.send_json({"type": "pong"})
         else:
-            await self.send_error("unknown_type", "Known types: resync, ping.")
-
-    async def _resync(self):
-        snapshot = await load_snapshot(self.slot_id)
-        if snapshot is None:
-            await self.close(code=CLOSE_UNKNOWN_SLOT)
-            return
-        await self.send_json(snapshot)
+            await self.send_error("unknown_type", "Known types: ping.")
 
     async def send_error(self, code: str, message: str):
         await self.send_json({"type": "error", "code": code, "message": message})
@@ -117,12 +108,94 @@ class SlotSeatMapConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict):
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 
+
+class SlotSeatMapConsumer(_JsonConsumer):
+    metrics_name = "seatmap"
+
+    async def connect(self):
+        await super().connect()
+        self.slot_id = int(self.scope["url_route"]["kwargs"]["slot_id"])
+        self.group = group_name(self.slot_id)
+        self.snapshot_version = 0  # of the last snapshot sent: updates up to it are in it
+        self.sent_version = 0  # the highest version sent
+        await self.accept()
+        if self.slot_id > MAX_ID:
+            await self._unknown_slot()
+            return
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        if not await self._send_snapshot():
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def disconnect(self, code):
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _send_snapshot(self, snapshot: dict | None = None) -> bool:
+        """Send a snapshot (read now unless given); close the socket and return False if none."""
+        if snapshot is None:
+            try:
+                snapshot = await load_snapshot(self.slot_id)
+            except DatabaseError:
+                logger.warning("Seat-map snapshot failed", exc_info=True)
+                await self.close(code=CLOSE_TRY_AGAIN_LATER)
+                return False
+        if snapshot is None:
+            await self._unknown_slot()
+            return False
+        self.snapshot_version = snapshot["version"]
+        self.sent_version = max(self.sent_version, snapshot["version"])
+        await self.send_json(snapshot)
+        return True
+
+    async def _unknown_slot(self):
+        await self.send_error("slot_not_found", "No such showtime.")
+        await self.close(code=CLOSE_UNKNOWN_SLOT)
+
+    async def handle(self, kind):
+        if kind == "resync":
+            await self._send_snapshot()
+        elif kind == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_error("unknown_type", "Known types: resync, ping.")
+
+    # --- from the channel layer (apps.bookings.realtime)
+
     async def seatmap_update(self, event):
-        await self.send_json(
-            {
-                "type": "update",
-                "version": event["version"],
-                "available": event["available"],
-                "changes": event["changes"],
-            }
-        )
+        if event["version"] <= self.snapshot_version:
+            return  # the snapshot this socket got already contains it
+        self.sent_version = max(self.sent_version, event["version"])
+        await self.send(text_data=event["text"])  # the update, serialised once by the publisher
+
+    async def seatmap_snapshot(self, event):
+        if event["snapshot"]["version"] < self.sent_version:
+            # Overtaken by updates this socket already sent: read a current one instead.
+            await self._send_snapshot()
+        else:
+            await self._send_snapshot(event["snapshot"])
+
+    async def seatmap_gone(self, event):
+        await self._unknown_slot()
+
+
+class UserEventsConsumer(_JsonConsumer):
+    metrics_name = "me"
+
+    async def connect(self):
+        await super().connect()
+        self.group = None
+        await self.accept()
+        user = await user_from_scope(self.scope)
+        if user is None:
+            await self.send_error("not_authenticated", "Log in, or send a Bearer access token.")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.group = user_group_name(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_json({"type": "hello", "user": user.pk})
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def user_event(self, event):
+        await self.send_json(event["event"])

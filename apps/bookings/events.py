@@ -37,7 +37,24 @@ def seats_released(released, *, expired: bool = False) -> None:
     if expired:
         metrics.holds_expired.inc()
     realtime.publish(released.slot_id, dict.fromkeys(released.seat_ids, "available"))
+    if expired and released.user_id is not None:
+        realtime.notify_user(
+            released.user_id,
+            {"type": "hold_expired", "hold": released.hold_id, "slot": released.slot_id},
+        )
     _announce_freed(released.slot_id)
+
+
+def hold_expiring(*, hold_id: int, user_id: int, slot_id: int, expires_at) -> None:
+    realtime.notify_user(
+        user_id,
+        {
+            "type": "hold_expiring",
+            "hold": hold_id,
+            "slot": slot_id,
+            "expires_at": expires_at.isoformat().replace("+00:00", "Z"),
+        },
+    )
 
 
 def booking_confirmed(booking, seat_ids) -> None:
@@ -46,6 +63,15 @@ def booking_confirmed(booking, seat_ids) -> None:
 
     metrics.bookings_confirmed.inc()
     realtime.publish(booking.slot_id, dict.fromkeys(seat_ids, "booked"))
+    realtime.notify_user(
+        booking.user_id,
+        {
+            "type": "booking_confirmed",
+            "booking": booking.pk,
+            "reference": booking.reference,
+            "slot": booking.slot_id,
+        },
+    )
     send_booking_confirmation.delay(booking.pk)
 
 

@@ -1,4 +1,4 @@
-"""Seat-map versions and their fan-out to WebSocket watchers of a slot.
+"""Seat-map versions and their fan-out to WebSocket watchers; personal events of users.
 
 Every committed change bumps the slot's `seatmap_version` by one (in its own
 short transaction, after the change committed, so the bump never holds a lock
@@ -6,13 +6,30 @@ while buyers of other seats work) and sends the changed seats to the group
 `slot.<id>` on the channel layer (Redis with REDIS_URL, so every server process
 reaches its own watchers). Delivery is at most once: the versions let a client
 see a gap and ask for a fresh snapshot.
+
+Why the statuses in an update are read *after* the bump, not taken from the
+change: bumps happen after commit, so two changes racing on one slot may get
+their versions in the other order than they committed. An update with version
+V carries the seats' statuses as the database has them after bump V, which
+includes every change whose bump came earlier; a later change of the same seat
+gets a higher version and its own update. So a client that applies updates in
+version order (and resyncs on a gap) always ends with the database's view.
+
+Organizer edits (a slot rescheduled, cancelled or re-priced, a layout change)
+bump the version too and broadcast a whole snapshot (`publish_snapshot`); a
+deleted slot closes its watchers' sockets (`publish_gone`).
+
+Personal events go to the group `user.<id>` (the `/ws/me/` socket):
+`notify_user(user_id, message)` sends one after the current transaction commits.
 """
 
+import json
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import connection
+from django.db import connection, transaction
 
 from apps.scheduling.models import Slot
 
@@ -21,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 def group_name(slot_id: int) -> str:
     return f"slot.{slot_id}"
+
+
+def user_group_name(user_id: int) -> str:
+    return f"user.{user_id}"
 
 
 def bump_version(slot_id: int) -> tuple[int, int]:
@@ -37,25 +58,100 @@ def bump_version(slot_id: int) -> tuple[int, int]:
         return cursor.fetchone()
 
 
+def _group_send(group: str, message: dict) -> bool:
+    """Hand a message to the channel layer; False (and a log line) if it is down."""
+    layer = get_channel_layer()
+    if layer is None:
+        return False
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the channel layer (Redis) is down: watchers resync later
+        logger.warning("Broadcast failed", extra={"group": group}, exc_info=True)
+        return False
+    return True
+
+
+def _current_statuses(slot_id: int, seat_ids: list[int]) -> dict[str, str]:
+    from .selectors import live_claims
+
+    if not seat_ids:
+        return {}
+    claimed = dict(
+        live_claims()
+        .filter(slot_id=slot_id, seat_id__in=seat_ids)
+        .values_list("seat_id", "booking_id")
+    )
+    return {
+        str(pk): ("booked" if claimed[pk] else "held") if pk in claimed else "available"
+        for pk in sorted(seat_ids)
+    }
+
+
 def publish(slot_id: int, changes: dict[int, str]) -> int | None:
-    """Record one change of a slot's seat map and tell every watcher; return the version."""
+    """Record one change of a slot's seat map and tell every watcher; return the version.
+
+    `changes` names the seats that changed (its values are what the caller
+    expects; the message carries what the database says after the bump).
+    Call after commit. The message has `sent_at` (Unix seconds) for latency
+    measurements.
+    """
     from .selectors import slot_availability_map
 
     try:
         version, capacity = bump_version(slot_id)
+        update = {
+            "type": "update",
+            "version": version,
+            "available": slot_availability_map({slot_id: capacity})[slot_id],
+            "changes": _current_statuses(slot_id, list(changes)),
+            "sent_at": time.time(),
+        }
+        # Serialised once here, not once per watcher: a change may fan out to thousands.
         message = {
             "type": "seatmap.update",
             "version": version,
-            "available": slot_availability_map({slot_id: capacity})[slot_id],
-            "changes": {str(seat_id): status for seat_id, status in changes.items()},
+            "text": json.dumps(update, separators=(",", ":")),
         }
     except Exception:
         logger.exception("Could not record a seat-map change", extra={"slot_id": slot_id})
         return None
-    layer = get_channel_layer()
-    if layer is not None:
-        try:
-            async_to_sync(layer.group_send)(group_name(slot_id), message)
-        except Exception:  # the channel layer (Redis) is down: watchers resync later
-            logger.warning("Seat-map broadcast failed", extra={"slot_id": slot_id}, exc_info=True)
+    _group_send(group_name(slot_id), message)
     return version
+
+
+def publish_snapshot(slot_id: int) -> int | None:
+    """After an edit that is not a seat change (layout, times, status): send every watcher a
+    fresh snapshot under a new version; return it. Call after commit."""
+    from .selectors import seatmap_snapshot
+
+    try:
+        bump_version(slot_id)  # nothing to bump if the slot is gone: the snapshot says so
+        snapshot = seatmap_snapshot(slot_id)
+    except Exception:
+        logger.exception("Could not record a seat-map edit", extra={"slot_id": slot_id})
+        return None
+    if snapshot is None:
+        return None
+    _group_send(group_name(slot_id), {"type": "seatmap.snapshot", "snapshot": snapshot})
+    return snapshot["version"]
+
+
+def publish_gone(slot_id: int) -> None:
+    """Tell the watchers of a deleted slot; their sockets close with 4404."""
+    _group_send(group_name(slot_id), {"type": "seatmap.gone"})
+
+
+def notify_user(user_id: int, message: dict) -> None:
+    """Send a personal event to every `/ws/me/` socket of a user, after the current commit.
+
+    `message` is the JSON object the client gets; it needs a `type`, e.g.
+    `{"type": "waitlist_offer", "hold": 12, "slot": 3, "expires_at": "..."}`.
+    Safe to call inside or outside a transaction: inside, nothing leaves the
+    process unless it commits. Delivery is at most once (the API stays the truth).
+    """
+    if "type" not in message:
+        raise ValueError("a personal event needs a 'type'")
+    payload = dict(message)
+    transaction.on_commit(
+        lambda: _group_send(user_group_name(user_id), {"type": "user.event", "event": payload})
+    )

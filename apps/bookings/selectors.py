@@ -11,7 +11,8 @@ from django.core import signing
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Now
 
-from apps.scheduling.models import Slot
+from apps.catalog.models import Seat
+from apps.scheduling.models import Seating, Slot
 
 from .models import Booking, GeneralInventory, Hold, SeatClaim, Ticket
 
@@ -72,6 +73,33 @@ def slot_availability_map(capacities: dict[int, int]) -> dict[int, int]:
 def slot_available(slot_id: int) -> int:
     capacity = Slot.objects.values_list("capacity", flat=True).get(pk=slot_id)
     return slot_availability_map({slot_id: capacity})[slot_id]
+
+
+def seatmap_snapshot(slot_id: int) -> dict[str, Any] | None:
+    """The live seat map of a slot as the WebSocket snapshot, or None if there is no such slot.
+
+    The version is read before the statuses: every change whose version is not
+    above it has committed by then, so the statuses include it (see realtime).
+    """
+    slot = Slot.objects.filter(pk=slot_id).only("id", "seating", "capacity", "screen_id").first()
+    if slot is None:
+        return None
+    version = Slot.objects.filter(pk=slot_id).values_list("seatmap_version", flat=True).get()
+    seats: dict[str, str] = {}
+    if slot.seating == Seating.RESERVED:
+        statuses = seat_statuses(slot)
+        seats = {
+            str(pk): statuses.get(pk, "available")
+            for pk in Seat.objects.filter(screen_id=slot.screen_id)
+            .order_by("id")
+            .values_list("id", flat=True)
+        }
+    return {
+        "type": "snapshot",
+        "version": version,
+        "available": slot_availability_map({slot.pk: slot.capacity})[slot.pk],
+        "seats": seats,
+    }
 
 
 def hold_list(user) -> QuerySet[Hold]:

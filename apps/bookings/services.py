@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -58,6 +59,9 @@ class Released:
     slot_id: int
     seat_ids: tuple[int, ...] = ()
     quantity: int = 0
+    # The deleted hold and its owner, for personal events (None for a cancelled booking).
+    hold_id: int | None = None
+    user_id: int | None = None
 
 
 # --- holds
@@ -108,11 +112,12 @@ def _hold_delete(hold: Hold) -> Released:
     require_transaction()
     seat_ids = tuple(sorted(hold.claims.values_list("seat_id", flat=True)))
     slot_id, quantity = hold.slot_id, hold.quantity
+    owner = {"hold_id": hold.pk, "user_id": hold.user_id}
     hold.delete()  # its claims go with it
     if seat_ids:
-        return Released(slot_id, seat_ids=seat_ids)
+        return Released(slot_id, seat_ids=seat_ids, **owner)
     GeneralInventory.objects.filter(slot_id=slot_id).update(available=F("available") + quantity)
-    return Released(slot_id, quantity=quantity)
+    return Released(slot_id, quantity=quantity, **owner)
 
 
 def hold_create(
@@ -516,3 +521,27 @@ def idempotency_purge() -> int:
         created_at__lte=db_now() - ttl, status=IdempotencyRecord.Status.COMPLETED
     ).delete()
     return deleted
+
+
+# --- personal reminders
+
+
+def holds_warn_expiring(*, within_seconds: int | None = None) -> int:
+    """Tell each user whose hold expires within `within_seconds`, once per hold; return how many.
+
+    Idempotent: a cache key per hold remembers the warning, so overlapping runs
+    (or several beat processes) warn once."""
+    within = settings.VENUE_HOLD_WARNING_SECONDS if within_seconds is None else within_seconds
+    now = db_now()
+    soon = Hold.objects.filter(
+        expires_at__gt=now, expires_at__lte=now + timedelta(seconds=within)
+    ).values_list("id", "user_id", "slot_id", "expires_at")
+    warned = 0
+    for hold_id, user_id, slot_id, expires_at in soon:
+        if not cache.add(f"bookings:hold-warned:{hold_id}", 1, timeout=within + 60):
+            continue
+        events.hold_expiring(
+            hold_id=hold_id, user_id=user_id, slot_id=slot_id, expires_at=expires_at
+        )
+        warned += 1
+    return warned

@@ -11,6 +11,11 @@ def expire_holds() -> int:
     return services.holds_expire()
 
 
+@shared_task(name="bookings.warn_expiring_holds")
+def warn_expiring_holds() -> int:
+    return services.holds_warn_expiring()
+
+
 @shared_task(name="bookings.reconcile_payments")
 def reconcile_payments() -> int:
     return services.payments_reconcile()

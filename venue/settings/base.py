@@ -119,7 +119,7 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": "venue"},
         }
     }
@@ -288,6 +288,7 @@ VENUE_PAYMENT_PROVIDERS = {"test": "apps.bookings.payments.TestProvider"}
 VENUE_EMBEDDED_BEAT = env_flag("VENUE_EMBEDDED_BEAT", True)
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bookings.expire_holds", "schedule": 10.0},
+    "warn-expiring-holds": {"task": "bookings.warn_expiring_holds", "schedule": 10.0},
     "reconcile-payments": {"task": "bookings.reconcile_payments", "schedule": 60.0},
     "purge-idempotency-records": {"task": "bookings.purge_idempotency_records", "schedule": 3600.0},
     "promote-waitlists": {"task": "waitlist.promote_waiting", "schedule": 30.0},
@@ -305,6 +306,8 @@ VENUE_HOLD_SECONDS = int(os.environ.get("VENUE_HOLD_SECONDS", "300"))
 # waiting entry may be overtaken by later, smaller ones before it blocks the line.
 VENUE_WAITLIST_OFFER_SECONDS = int(os.environ.get("VENUE_WAITLIST_OFFER_SECONDS", "600"))
 VENUE_WAITLIST_MAX_SKIPS = int(os.environ.get("VENUE_WAITLIST_MAX_SKIPS", "3"))
+# `/ws/me/` warns a user this many seconds before their hold expires (hold_expiring).
+VENUE_HOLD_WARNING_SECONDS = int(os.environ.get("VENUE_HOLD_WARNING_SECONDS", "60"))
 # Uploaded banners and posters: size cap, pixel cap (decompression bombs), stored dimensions.
 VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 VENUE_UPLOAD_MAX_PIXELS = 40_000_000

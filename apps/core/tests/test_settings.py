@@ -59,7 +59,7 @@ def test_production_path_uses_postgres_and_redis():
         "False",
         "django.db.backends.postgresql",
         "django_redis.cache.RedisCache",
-        "channels_redis.core.RedisChannelLayer",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
         "False",
     ]
 
