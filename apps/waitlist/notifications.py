@@ -34,10 +34,8 @@ def offer_made(entry_id: int) -> None:
     hold = Hold.objects.filter(pk=entry.offered_hold_id).first() if entry else None
     if entry is None or hold is None:  # declined or lapsed already: nothing to tell
         return
-    notify_user = getattr(realtime, "notify_user", None)
-    if notify_user is not None:
-        try:
-            notify_user(entry.user_id, offer_message(entry, hold))
-        except Exception:  # the channel layer is down: the email and GET holds/ still tell
-            logger.warning("Waitlist offer not pushed", extra={"entry": entry_id}, exc_info=True)
+    try:
+        realtime.notify_user(entry.user_id, offer_message(entry, hold))
+    except Exception:  # the channel layer is down: the email and GET holds/ still tell
+        logger.warning("Waitlist offer not pushed", extra={"entry": entry_id}, exc_info=True)
     send_offer_email.delay(entry_id)

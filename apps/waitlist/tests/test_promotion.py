@@ -46,9 +46,7 @@ def test_cancellation_offers_held_seats_to_the_first_in_line(
     reserved_slot, sold_out, people, django_capture_on_commit_callbacks, monkeypatch
 ):
     pushed = []
-    monkeypatch.setattr(
-        realtime, "notify_user", lambda uid, msg: pushed.append((uid, msg)), raising=False
-    )
+    monkeypatch.setattr(realtime, "notify_user", lambda uid, msg: pushed.append((uid, msg)))
     first, second = people(2)
     services.waitlist_join(user=first, slot_id=reserved_slot.pk, quantity=2)
     services.waitlist_join(user=second, slot_id=reserved_slot.pk, quantity=4)
