@@ -15,7 +15,8 @@ Starts the load-balancer topology of `tests/lb/rig.py` (scratch database
 4. resident memory of every server process;
 5. WSGI against ASGI: the same cached event list served straight by the two
    gunicorn backends (one gthread worker each) and by the two uvicorn backends
-   (one process each), same process count, same client.
+   (one process each), same process count, same client; and those gunicorns
+   through nginx, which shows what the edge costs.
 
 The GET measurements alternate (A, B, A, B) so that a neighbour's burst on this
 shared machine hits both sides. Rates depend on the machine and its load: read
@@ -128,22 +129,20 @@ def get_rate(ports: list[int], path: str, seconds: float, connections: int) -> G
     return asyncio.run(main())
 
 
-def compare(
-    label_a: str, a: tuple[list[int], str], label_b: str, b: tuple[list[int], str], args
-) -> tuple[GetRun, GetRun]:
-    """Measure A and B alternately, `args.rounds` times each; return the sums."""
-    total_a, total_b = GetRun(), GetRun()
-    for port_list, path in (a, b):  # warm up: fill the cache, start the threads
-        get_rate(port_list, path, 1, 4)
+def compare(sides: list[tuple[str, list[int], str]], args) -> list[GetRun]:
+    """Measure each (label, ports, path) in turn, `args.rounds` times over; return the sums."""
+    totals = [GetRun() for _ in sides]
+    for _, ports, path in sides:  # warm up: fill the cache, start the threads
+        get_rate(ports, path, 1, 4)
     for _ in range(args.rounds):
-        total_a.add(get_rate(*a, args.seconds, args.connections))
-        total_b.add(get_rate(*b, args.seconds, args.connections))
-    for label, run in ((label_a, total_a), (label_b, total_b)):
+        for total, (_, ports, path) in zip(totals, sides, strict=True):
+            total.add(get_rate(ports, path, args.seconds, args.connections))
+    for (label, _, _), run in zip(sides, totals, strict=True):
         print(
-            f"  {label:<34} {run.rate:7.0f} req/s  p99 {booking.percentile(run.latencies_ms, 99):6.1f} ms"
+            f"  {label:<40} {run.rate:7.0f} req/s  p99 {booking.percentile(run.latencies_ms, 99):6.1f} ms"
             f"  statuses {dict(sorted(run.statuses.items()))}"
         )
-    return total_a, total_b
+    return totals
 
 
 # --- memory
@@ -238,7 +237,7 @@ def run(args) -> int:
             )
 
         print(
-            "\n5. WSGI against ASGI, cached event list, no nginx: 2 gunicorn (1 gthread worker"
+            "\n5. WSGI against ASGI, cached event list: 2 gunicorn (1 gthread worker"
             " x 4 threads each) against 2 uvicorn processes"
         )
         for backend in started.wsgi:
@@ -246,17 +245,23 @@ def run(args) -> int:
             backend.restart()
         wsgi_ports = [b.port for b in started.wsgi]
         asgi_ports = [b.port for b in started.asgi]
-        wsgi, asgi = compare(
-            "gunicorn (venue.wsgi)",
-            (wsgi_ports, EVENT_LIST),
-            "uvicorn (venue.asgi)",
-            (asgi_ports, EVENT_LIST),
+        wsgi, asgi, edge = compare(
+            [
+                ("gunicorn (venue.wsgi), direct", wsgi_ports, EVENT_LIST),
+                ("uvicorn (venue.asgi), direct", asgi_ports, EVENT_LIST),
+                ("the same gunicorn through nginx", nginx_port, EVENT_LIST),
+            ],
             args,
         )
         print(f"  gunicorn / uvicorn = {wsgi.rate / asgi.rate:.2f}")
+        print(
+            f"  through nginx = {edge.rate / wsgi.rate:.0%} of direct gunicorn"
+            " (nginx opens a new upstream connection per request: no upstream keepalive)"
+        )
 
         errors = sum(n for s, n in [*cached.statuses.items(), *bare.statuses.items()] if s >= 500)
-        errors += sum(n for s, n in [*wsgi.statuses.items(), *asgi.statuses.items()] if s >= 500)
+        for other in (wsgi, asgi, edge):
+            errors += sum(n for status, n in other.statuses.items() if status >= 500)
         print(
             f"\nsummary: {booking_rate:.0f} confirmed bookings/s on one showtime through nginx"
             f" (p99 hold {booking.percentile(result['hold_ms'], 99):.0f} ms, confirm"

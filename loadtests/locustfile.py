@@ -164,7 +164,7 @@ class RateLimitUser(Buyer):
             else:
                 response.failure("429 without Retry-After")
         elif response.status_code >= 500:
-            response.failure(f"{response.status_code}")
+            response.failure(f"{response.status_code} {response.text[:200]}")
         else:
             response.success()
 

@@ -22,6 +22,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,14 @@ def seats_sold_twice() -> int:
             " GROUP BY b.slot_id, t.seat_id HAVING count(*) > 1) AS doubles"
         )
         return cursor.fetchone()[0]
+
+
+def keep_logs(run_dir: Path, target: Path) -> None:
+    """Copy the backends' and nginx's logs next to the reports."""
+    target.mkdir(parents=True, exist_ok=True)
+    for log in [*run_dir.glob("*.log"), run_dir / "nginx.out"]:
+        if log.exists():
+            shutil.copyfile(log, target / log.name)
 
 
 def seat_ids(slot) -> list[int]:
@@ -145,6 +154,8 @@ def main() -> int:
             cleanup, admin_url=admin_url, redis_url=redis_url, db_prefix="venue_load_"
         )
         print(f"topology up: nginx {started.base_url}, 2 gunicorn + 2 uvicorn")
+        # Runs before the processes stop and the run directory goes: keep the server logs.
+        cleanup.callback(keep_logs, started.run_dir, args.out / "logs")
         os.environ.update({k: v for k, v in started.env.items() if k != "PATH"})
         import django
 
@@ -171,7 +182,7 @@ def main() -> int:
     print()
     print(report.format_summary(scenarios))
     print(f"seats sold twice: {oversold}")
-    print(f"reports: {args.out}/<scenario>_stats.csv, <scenario>.html")
+    print(f"reports: {args.out}/<scenario>_stats.csv, <scenario>.html; server logs in logs/")
     failed = oversold or any(s.problems() for s in scenarios)
     return 1 if failed else 0
 
