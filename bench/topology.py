@@ -221,10 +221,7 @@ def run(args) -> int:
         print("\n3. GET through nginx: cached event list against the bare DRF endpoint")
         nginx_port = [started.port]
         cached, bare = compare(
-            f"cached {EVENT_LIST}",
-            (nginx_port, EVENT_LIST),
-            f"bare {BARE}",
-            (nginx_port, BARE),
+            [(f"cached {EVENT_LIST}", nginx_port, EVENT_LIST), (f"bare {BARE}", nginx_port, BARE)],
             args,
         )
         print(f"  cached event list = {cached.rate / bare.rate:.0%} of the bare endpoint rate")
@@ -256,7 +253,7 @@ def run(args) -> int:
         print(f"  gunicorn / uvicorn = {wsgi.rate / asgi.rate:.2f}")
         print(
             f"  through nginx = {edge.rate / wsgi.rate:.0%} of direct gunicorn"
-            " (nginx opens a new upstream connection per request: no upstream keepalive)"
+            " (nginx opens one upstream connection per request: no upstream keepalive)"
         )
 
         errors = sum(n for s, n in [*cached.statuses.items(), *bare.statuses.items()] if s >= 500)
@@ -281,7 +278,7 @@ def main():
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--per-row", type=int, default=40)
     parser.add_argument("--connections", type=int, default=16, help="GET connections")
-    parser.add_argument("--seconds", type=float, default=5.0, help="length of one GET round")
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of one GET round")
     parser.add_argument("--rounds", type=int, default=2, help="GET rounds per side")
     sys.exit(run(parser.parse_args()))
 
