@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lb bench bench-ws lint format migrate seed worker clean
+.PHONY: setup run test lb bench bench-ws loadtest lint format migrate seed worker clean
 
 # Re-install only when a requirements file changed.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/production.txt
@@ -36,9 +36,17 @@ test: setup
 lb: setup
 	$(BIN)/python -m pytest tests/lb -m lb --no-cov $(PYTEST_ARGS)
 
-# Booking benchmark against PostgreSQL and Redis (DATABASE_URL/REDIS_URL, or local defaults).
+# Benchmarks against PostgreSQL and Redis (DATABASE_URL/REDIS_URL, or local defaults):
+# the booking bench on one gunicorn, then the nginx topology (bench/topology.py; needs nginx).
 bench: setup
 	$(BIN)/python bench/booking.py $(BENCH_ARGS)
+	$(BIN)/python bench/topology.py $(TOPOLOGY_ARGS)
+
+# Locust scenarios, headless, against the nginx topology; reports in artifacts/loadtest/.
+# LOADTEST_SECONDS per scenario (default 20); LOADTEST_ARGS e.g. --scenarios browse,flash
+LOADTEST_SECONDS ?= 20
+loadtest: setup
+	$(BIN)/python loadtests/run.py --seconds $(LOADTEST_SECONDS) $(LOADTEST_ARGS)
 
 # Live seat map: 1,000 WebSocket watchers on two uvicorn processes (needs PostgreSQL and REDIS_URL).
 bench-ws: setup

@@ -23,11 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
-import shutil
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,29 +103,6 @@ def _skip_reason() -> str | None:
     return None
 
 
-def backend_env(database_url: str, static_root: Path) -> dict[str, str]:
-    """Production settings on plain-HTTP loopback, as issue #9 prescribes for the rig."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
-    return {
-        **{k: os.environ[k] for k in keep if k in os.environ},
-        "DJANGO_SETTINGS_MODULE": "venue.settings.production",
-        "DJANGO_DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "VENUE_AUTH_COOKIE_SECURE": "0",
-        "VENUE_CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
-        "VENUE_RATE_LIMITS": "off",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ["REDIS_URL"],
-        "VENUE_STATIC_ROOT": str(static_root),
-        "LOG_FORMAT": "json",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-
-
 @pytest.fixture(scope="session")
 def topology():
     reason = _skip_reason()
@@ -137,65 +110,17 @@ def topology():
         pytest.skip(reason)
 
     with contextlib.ExitStack() as cleanup:
-        # nginx workers run as an unprivileged user when we are root: keep the dir traversable.
-        run_dir = Path(tempfile.mkdtemp(prefix="venue-lb-"))
-        run_dir.chmod(0o755)
-        cleanup.callback(shutil.rmtree, run_dir, ignore_errors=True)
-
-        admin_url = os.environ["DATABASE_URL"]
-        db_name = f"venue_lb_{secrets.token_hex(4)}"
-        database_url = rig.create_database(admin_url, db_name)
-        cleanup.callback(rig.drop_database, admin_url, db_name)
-
-        env = backend_env(database_url, run_dir / "static")
-        with ThreadPoolExecutor(2) as pool:
-            static = pool.submit(rig.manage, ["collectstatic", "--noinput", "-v", "0"], env)
-            rig.manage(["migrate", "--noinput", "-v", "0"], env)
-            rig.manage(["seed_demo"], env)
-            static.result(timeout=180)
-
-        wsgi, asgi = [], []
-        for kind, group in (("wsgi", wsgi), ("asgi", asgi)):
-            for index in range(2):
-                name = f"{kind}-{index}"
-                extra = {}
-                if kind == "wsgi":
-                    extra = {
-                        "WEB_CONCURRENCY": "2",
-                        "PROMETHEUS_MULTIPROC_DIR": str(run_dir / f"prometheus-{name}"),
-                    }
-                backend = rig.Backend(
-                    name, kind, rig.free_port(), {**env, **extra}, run_dir / f"{name}.log"
-                )
-                group.append(backend)
-                # Registered before start: a failed start still gets its processes stopped.
-                cleanup.callback(backend.stop)
-                backend.start()
-        for backend in [*wsgi, *asgi]:
-            backend.wait_ready()
-
-        port = rig.free_port()
-        values = rig.loopback_nginx_values(
-            run_dir, port, [b.port for b in wsgi], [b.port for b in asgi]
+        started = rig.start_topology(
+            cleanup, admin_url=os.environ["DATABASE_URL"], redis_url=os.environ["REDIS_URL"]
         )
-        conf = run_dir / "nginx.conf"
-        conf.write_text(rig.render_nginx_conf(values))
-        nginx = rig.Nginx(run_dir, conf, port)
-        cleanup.callback(nginx.stop)
-        nginx.start()
-        try:
-            rig.wait_for(f"http://127.0.0.1:{port}/healthz", timeout=20, process=nginx.popen)
-        except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"nginx: {exc}\n{rig.tail(nginx.log)}\n{rig.tail(nginx.error_log)}")
-
         yield Topology(
-            base_url=f"http://127.0.0.1:{port}",
-            ws_url=f"ws://127.0.0.1:{port}",
-            wsgi=wsgi,
-            asgi=asgi,
-            nginx=nginx,
-            database_url=database_url,
-            env=env,
+            base_url=started.base_url,
+            ws_url=f"ws://127.0.0.1:{started.port}",
+            wsgi=started.wsgi,
+            asgi=started.asgi,
+            nginx=started.nginx,
+            database_url=started.database_url,
+            env=started.env,
         )
 
 

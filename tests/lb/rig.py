@@ -12,12 +12,15 @@ import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import Message
 from http.cookies import SimpleCookie
@@ -345,3 +348,109 @@ def manage(args: list[str], env: dict[str, str], timeout: float = 180.0) -> None
     )
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+# --- the whole topology
+
+
+def backend_env(database_url: str, static_root: Path, redis_url: str) -> dict[str, str]:
+    """Production settings on plain-HTTP loopback, as issue #9 prescribes for the rig."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+    return {
+        **{k: os.environ[k] for k in keep if k in os.environ},
+        "DJANGO_SETTINGS_MODULE": "venue.settings.production",
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "VENUE_AUTH_COOKIE_SECURE": "0",
+        "VENUE_CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+        "VENUE_RATE_LIMITS": "off",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "VENUE_STATIC_ROOT": str(static_root),
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+@dataclass
+class Started:
+    """What `start_topology` started; every process is already registered for stopping."""
+
+    run_dir: Path
+    port: int
+    wsgi: list[Backend]
+    asgi: list[Backend]
+    nginx: Nginx
+    database_url: str
+    env: dict[str, str]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def start_topology(
+    cleanup: contextlib.ExitStack,
+    *,
+    admin_url: str,
+    redis_url: str,
+    db_prefix: str = "venue_lb_",
+    env_overrides: dict[str, str] | None = None,
+    wsgi_workers: int = 2,
+) -> Started:
+    """Scratch database (migrated, `seed_demo`, static files), 2 gunicorn + 2 uvicorn, nginx.
+
+    Everything made here is undone by `cleanup` (processes stopped, database dropped,
+    run directory removed), in reverse order, also when a start fails half-way.
+    """
+    # nginx workers run as an unprivileged user when we are root: keep the dir traversable.
+    run_dir = Path(tempfile.mkdtemp(prefix="venue-lb-"))
+    run_dir.chmod(0o755)
+    cleanup.callback(shutil.rmtree, run_dir, ignore_errors=True)
+
+    db_name = f"{db_prefix}{secrets.token_hex(4)}"
+    database_url = create_database(admin_url, db_name)
+    cleanup.callback(drop_database, admin_url, db_name)
+
+    env = {**backend_env(database_url, run_dir / "static", redis_url), **(env_overrides or {})}
+    with ThreadPoolExecutor(2) as pool:
+        static = pool.submit(manage, ["collectstatic", "--noinput", "-v", "0"], env)
+        manage(["migrate", "--noinput", "-v", "0"], env)
+        manage(["seed_demo"], env)
+        static.result(timeout=180)
+
+    wsgi: list[Backend] = []
+    asgi: list[Backend] = []
+    for kind, group in (("wsgi", wsgi), ("asgi", asgi)):
+        for index in range(2):
+            name = f"{kind}-{index}"
+            extra = {}
+            if kind == "wsgi":
+                extra = {
+                    "WEB_CONCURRENCY": str(wsgi_workers),
+                    "PROMETHEUS_MULTIPROC_DIR": str(run_dir / f"prometheus-{name}"),
+                }
+            backend = Backend(name, kind, free_port(), {**env, **extra}, run_dir / f"{name}.log")
+            group.append(backend)
+            # Registered before start: a failed start still gets its processes stopped.
+            cleanup.callback(backend.stop)
+            backend.start()
+    for backend in [*wsgi, *asgi]:
+        backend.wait_ready()
+
+    port = free_port()
+    values = loopback_nginx_values(run_dir, port, [b.port for b in wsgi], [b.port for b in asgi])
+    conf = run_dir / "nginx.conf"
+    conf.write_text(render_nginx_conf(values))
+    nginx = Nginx(run_dir, conf, port)
+    cleanup.callback(nginx.stop)
+    nginx.start()
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", timeout=20, process=nginx.popen)
+    except (RuntimeError, TimeoutError) as exc:
+        raise RuntimeError(f"nginx: {exc}\n{tail(nginx.log)}\n{tail(nginx.error_log)}") from exc
+    return Started(run_dir, port, wsgi, asgi, nginx, database_url, env)

@@ -1,0 +1,1 @@
+"""Locust scenarios and their driver (`make loadtest`, `loadtests/run.py`)."""
