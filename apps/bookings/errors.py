@@ -8,6 +8,11 @@ class SeatUnavailable(Conflict):
     message = "Some of these seats are no longer available. Nothing was held."
 
 
+class HoldInProgress(Conflict):
+    code = "hold_in_progress"
+    message = "Another hold of yours for this showtime is being made right now. Try again."
+
+
 class SlotNotOnSale(Conflict):
     code = "slot_not_on_sale"
     message = "This showtime is not on sale."

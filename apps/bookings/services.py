@@ -120,6 +120,15 @@ def _hold_delete(hold: Hold) -> Released:
     return Released(slot_id, quantity=quantity, **owner)
 
 
+def _hold_insert(**fields) -> Hold:
+    """Insert a hold; a concurrent hold of the same user and slot makes this one a 409."""
+    try:
+        with transaction.atomic():
+            return Hold.objects.create(**fields)
+    except IntegrityError as exc:  # the unique (user, slot) of a request racing this one
+        raise errors.HoldInProgress() from exc
+
+
 def hold_create(
     *,
     user,
@@ -178,7 +187,7 @@ def _hold_create_locked(
         unknown = [pk for pk in ids if pk not in seats or seats[pk] not in prices]
         if unknown:
             raise errors.InvalidSeats(details={"seats": unknown})
-        hold = Hold.objects.create(
+        hold = _hold_insert(
             user=user,
             slot=slot,
             quantity=len(ids),
@@ -223,7 +232,7 @@ def _hold_create_locked(
         raise errors.SeatUnavailable(
             f"Only {available} places are left.", details={"available": available}
         )
-    hold = Hold.objects.create(
+    hold = _hold_insert(
         user=user,
         slot=slot,
         quantity=quantity,

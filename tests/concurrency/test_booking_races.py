@@ -225,3 +225,21 @@ def test_holds_of_disjoint_seats_do_not_wait_for_each_other(slot, buyers):
     holder.join(timeout=20)
     same.join(timeout=20)
     assert isinstance(outcome["same"][0], errors.SeatUnavailable)
+
+
+def test_a_double_click_on_hold_is_a_409_never_a_500(slot, buyers):
+    user = buyers(1)[0]
+    seat_ids = list(slot.screen.seats.values_list("id", flat=True))
+
+    def hold(seats):
+        return services.hold_create(user=user, slot_id=slot.pk, seat_ids=seats)
+
+    for attempt in range(5):
+        pairs = [
+            seat_ids[4 * attempt : 4 * attempt + 2],
+            seat_ids[4 * attempt + 2 : 4 * attempt + 4],
+        ]
+        results = race(hold, [(p,) for p in pairs], workers=2)
+        unexpected = [r for r in results if not isinstance(r, Hold | errors.HoldInProgress)]
+        assert not unexpected, unexpected
+        assert Hold.objects.filter(user=user, slot=slot).count() == 1

@@ -56,6 +56,8 @@ def layout_payload(screen: Screen) -> dict:
 class MovieViewSet(viewsets.ModelViewSet):
     """The movie catalog: anyone reads; organizers add movies and change the ones they added."""
 
+    throttle_scope = "catalog"  # public reads count against the per-IP scraping tier
+
     serializer_class = MovieSerializer
     permission_classes = [ReadOnlyOrOrganizer]
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]

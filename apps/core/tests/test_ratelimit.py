@@ -113,3 +113,15 @@ def test_with_redis_down_booking_falls_back_and_browsing_fails_open(
         assert api_client.get("/api/test/catalog/").status_code == 200
     assert any("per-process" in r.getMessage() for r in caplog.records)
     assert any("failing open" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.urls("venue.urls")
+@tiers(catalog="2/m")
+def test_the_catalog_tier_guards_the_real_catalog_endpoints(api_client):
+    for path in ("/api/v1/events/", "/api/v1/movies/", "/api/v1/slots/"):
+        from django.core.cache import cache
+
+        cache.clear()
+        for _ in range(2):
+            assert api_client.get(path).status_code == 200
+        assert_throttled(api_client.get(path))

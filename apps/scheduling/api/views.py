@@ -110,6 +110,8 @@ def _public_cached(request, namespace: str, build):
 class EventViewSet(viewsets.ModelViewSet):
     """Events: anyone reads published ones; organizers manage their own."""
 
+    throttle_scope = "catalog"  # public reads count against the per-IP scraping tier
+
     permission_classes = [ReadOnlyOrOrganizer]
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
     filterset_class = EventFilter
@@ -242,6 +244,8 @@ class SlotViewSet(
     viewsets.GenericViewSet,
 ):
     """Showtimes: anyone reads those of published events; organizers manage their own."""
+
+    throttle_scope = "catalog"  # public reads count against the per-IP scraping tier
 
     serializer_class = SlotSerializer
     permission_classes = [ReadOnlyOrOrganizer]
