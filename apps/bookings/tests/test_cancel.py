@@ -5,23 +5,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from apps.bookings import errors, events, selectors, services
-from apps.bookings.models import Booking, GeneralInventory, Payment, TestProviderCharge
+from apps.bookings.models import GeneralInventory, Payment, TestProviderCharge
 from apps.scheduling.models import Slot
 
+from .fixtures import book
+
 pytestmark = pytest.mark.django_db
-
-
-def book(user, slot_id, **hold_kwargs) -> Booking:
-    hold = services.hold_create(user=user, slot_id=slot_id, **hold_kwargs)
-    outcome = services.booking_confirm(
-        user=user,
-        hold_id=hold.pk,
-        method="test",
-        token="ok",
-        key=f"book-{hold.pk}",
-        fingerprint=str(hold.pk),
-    )
-    return Booking.objects.get(pk=outcome.body["id"])
 
 
 def test_cancel_frees_seats_refunds_and_announces(

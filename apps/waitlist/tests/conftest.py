@@ -1,28 +1,10 @@
 """Waitlist fixtures: sold-out showtimes and people queueing for them."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.bookings import services as booking_services
-from apps.bookings.models import Booking
-from apps.catalog.tests.fixtures import *  # noqa: F403
-from apps.scheduling.services import slot_create
-
-
-def book(user, slot_id, **hold_kwargs) -> Booking:
-    hold = booking_services.hold_create(user=user, slot_id=slot_id, **hold_kwargs)
-    outcome = booking_services.booking_confirm(
-        user=user,
-        hold_id=hold.pk,
-        method="test",
-        token="ok",
-        key=f"book-{hold.pk}",
-        fingerprint=str(hold.pk),
-    )
-    return Booking.objects.get(pk=outcome.body["id"])
+from apps.bookings.tests.fixtures import *  # noqa: F403
+from apps.bookings.tests.fixtures import book
 
 
 @pytest.fixture
@@ -40,32 +22,8 @@ def people(db):
 
 
 @pytest.fixture
-def reserved_slot(event, screen):
-    """20 seats: rows A-D of 5 (D premium), starting tomorrow."""
-    return slot_create(
-        event=event,
-        screen=screen,
-        starts_at=timezone.now() + timedelta(days=1),
-        seating="reserved",
-        prices={"standard": "10.00", "premium": "15.00"},
-    )
-
-
-@pytest.fixture
-def general_slot(event, screen):
-    return slot_create(
-        event=event,
-        screen=screen,
-        starts_at=timezone.now() + timedelta(days=2),
-        seating="general",
-        capacity=6,
-        prices={"general": "25.00"},
-    )
-
-
-@pytest.fixture
-def seat_ids(reserved_slot):
-    return list(reserved_slot.screen.seats.order_by("id").values_list("id", flat=True))
+def general_capacity() -> int:
+    return 6
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from django.utils import timezone
 from apps.bookings import realtime
 from apps.bookings import services as booking_services
 from apps.bookings.models import Hold, SeatClaim
+from apps.bookings.tests.fixtures import book
 from apps.catalog import services as catalog_services
 from apps.catalog.tests.fixtures import grid
 from apps.waitlist import errors, services, tasks
 from apps.waitlist.models import WaitlistEntry
-
-from .conftest import book
 
 pytestmark = pytest.mark.django_db
 Status = WaitlistEntry.Status
