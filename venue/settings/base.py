@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "apps.catalog",
     "apps.scheduling",
     "apps.bookings",
+    # Pages (issue 8): the public site and the organizer portal.
+    "apps.site",
+    "apps.organizer",
 ]
 
 MIDDLEWARE = [
