@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lb lint format migrate seed worker clean
+.PHONY: setup run test lb test-browser lint format migrate seed worker clean
 
 # Re-install only when a requirements file changed.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/production.txt
@@ -35,6 +35,10 @@ test: setup
 # The load-balancer suite alone (needs nginx, PostgreSQL in DATABASE_URL and REDIS_URL).
 lb: setup
 	$(BIN)/python -m pytest tests/lb -m lb --no-cov $(PYTEST_ARGS)
+
+# The browser suite alone (Playwright + /usr/bin/chromium; skipped when Chromium is missing).
+test-browser: setup
+	$(BIN)/python -m pytest tests/browser -m browser --no-cov $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
