@@ -26,8 +26,3 @@ def session_expires(context) -> str:
 @register.filter
 def organizer(user) -> bool:
     return is_organizer(user)
-
-
-@register.filter
-def money(value) -> str:
-    return "" if value is None else f"{value:.2f}" if not isinstance(value, str) else value
