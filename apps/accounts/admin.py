@@ -1,29 +1,39 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
-    """Users by email. Passwords are never shown or edited here (`manage.py changepassword`)."""
-
-    list_display = ["email", "full_name", "role", "is_active", "is_staff", "date_joined"]
-    list_filter = ["role", "is_active", "is_staff", "is_superuser"]
-    search_fields = ["email", "full_name"]
+class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    fields = [
-        "email",
-        "full_name",
-        "role",
-        "is_active",
-        "is_staff",
-        "is_superuser",
-        "groups",
-        "date_joined",
-        "last_login",
-    ]
+    list_display = ["email", "full_name", "role", "is_active", "is_staff", "date_joined"]
+    list_filter = ["role", "is_active", "is_staff"]
+    search_fields = ["email", "full_name"]
     readonly_fields = ["date_joined", "last_login"]
-    filter_horizontal = ["groups"]
+    actions = ["deactivate", "activate"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["full_name", "role"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["date_joined", "last_login"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["email", "full_name", "role", "password1", "password2"],
+            },
+        ),
+    ]
 
-    def has_add_permission(self, request):
-        return False  # accounts are made by registration, `createsuperuser` or seed_demo
+    @admin.action(description="Deactivate selected users (effective on their next request)")
+    def deactivate(self, request, queryset):
+        for user in queryset.exclude(pk=request.user.pk):
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+
+    @admin.action(description="Activate selected users")
+    def activate(self, request, queryset):
+        queryset.update(is_active=True)
