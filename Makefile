@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: setup run test lb bench bench-ws loadtest lint format migrate seed worker clean
+.PHONY: setup run test test-browser lb bench bench-ws loadtest lint format migrate seed worker clean
 
 # Re-install only when a requirements file changed.
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt requirements/production.txt
@@ -51,6 +51,10 @@ loadtest: setup
 # Live seat map: 1,000 WebSocket watchers on two uvicorn processes (needs PostgreSQL and REDIS_URL).
 bench-ws: setup
 	$(BIN)/python bench/ws.py $(BENCH_ARGS)
+
+# The browser suite alone (Playwright + /usr/bin/chromium; skipped when Chromium is missing).
+test-browser: setup
+	$(BIN)/python -m pytest tests/browser -m browser --no-cov $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -17,7 +17,6 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
@@ -26,6 +25,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api-auth/", include("rest_framework.urls")),
+    # Pages (issue 8): the public site at /, the organizer portal at /organizer/.
+    path("organizer/", include("apps.organizer.urls")),
+    path("", include("apps.site.urls")),
 ]
 
 handler400 = "apps.core.views.bad_request"

@@ -1,4 +1,4 @@
-"""Core pages and endpoints: home, health probes, error pages."""
+"""Core endpoints: health probes and error pages (the pages themselves live in apps.site)."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -54,7 +54,3 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(error_body("bad_request", "Bad request."), status=400)
     return render(request, "400.html", status=400)
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")

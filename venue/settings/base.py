@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.bookings",
     "apps.waitlist",
+    # Pages (issue 8): the public site and the organizer portal.
+    "apps.site",
+    "apps.organizer",
 ]
 
 MIDDLEWARE = [

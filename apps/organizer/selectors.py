@@ -1,0 +1,153 @@
+"""Reads of the organizer portal: sales and occupancy per showtime, sales over time."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from apps.bookings.models import Booking
+from apps.catalog.selectors import event_editable, screen_editable, venue_editable
+from apps.scheduling import selectors as scheduling
+from apps.scheduling.models import Slot, SlotStatus
+
+DASHBOARD_SLOTS = 50
+CHART_DAYS = 14
+
+
+@dataclass
+class SlotSales:
+    slot: Slot
+    tickets: int
+    bookings: int
+    revenue: Decimal
+    available: int
+
+    @property
+    def occupancy(self) -> int:
+        """Percent of capacity sold or held."""
+        if not self.slot.capacity:
+            return 0
+        taken = self.slot.capacity - self.available
+        return round(100 * taken / self.slot.capacity)
+
+
+def organizer_slots(user) -> QuerySet[Slot]:
+    return scheduling.slot_editable(user)
+
+
+def slot_sales(user, *, upcoming_only: bool = True) -> list[SlotSales]:
+    """Sales and occupancy of the organizer's showtimes, soonest first."""
+    qs = organizer_slots(user).filter(status=SlotStatus.SCHEDULED)
+    if upcoming_only:
+        qs = qs.filter(starts_at__gt=timezone.now())
+    qs = qs.annotate(
+        sold=Sum("bookings__quantity", filter=Q(bookings__status=Booking.Status.CONFIRMED)),
+        booking_count=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED)),
+        revenue=Sum("bookings__total", filter=Q(bookings__status=Booking.Status.CONFIRMED)),
+    ).order_by("starts_at", "id")
+    slots = list(qs[:DASHBOARD_SLOTS])
+    available = scheduling.slot_availability_map(scheduling.slot_capacities(slots))
+    return [
+        SlotSales(
+            slot=slot,
+            tickets=slot.sold or 0,
+            bookings=slot.booking_count or 0,
+            revenue=slot.revenue or Decimal("0"),
+            available=available[slot.pk],
+        )
+        for slot in slots
+    ]
+
+
+def sales_by_day(user, *, days: int = CHART_DAYS) -> list[dict[str, Any]]:
+    """Tickets and revenue of confirmed bookings per UTC day, the last `days` days."""
+    today = timezone.now().date()
+    start = today - timedelta(days=days - 1)
+    rows = (
+        Booking.objects.filter(
+            slot__event__in=event_editable(user).values("pk"),
+            status=Booking.Status.CONFIRMED,
+            created_at__date__gte=start,
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(tickets=Sum("quantity"), revenue=Sum("total"))
+    )
+    found = {row["day"]: row for row in rows}
+    out = []
+    for offset in range(days):
+        day: date = start + timedelta(days=offset)
+        row = found.get(day, {})
+        out.append(
+            {"day": day, "tickets": row.get("tickets") or 0, "revenue": row.get("revenue") or 0}
+        )
+    return out
+
+
+def sales_chart(series: list[dict[str, Any]]) -> dict[str, Any]:
+    """Bar geometry for the server-rendered SVG chart of tickets per day."""
+    width, height, left, bottom, top = 640, 220, 36, 28, 12
+    plot_w, plot_h = width - left - 8, height - bottom - top
+    peak = max((point["tickets"] for point in series), default=0) or 1
+    step = plot_w / max(len(series), 1)
+    bars = []
+    for index, point in enumerate(series):
+        bar_h = plot_h * point["tickets"] / peak
+        bars.append(
+            {
+                "x": round(left + index * step + step * 0.15, 1),
+                "y": round(top + plot_h - bar_h, 1),
+                "w": round(step * 0.7, 1),
+                "h": round(bar_h, 1),
+                "label_x": round(left + index * step + step / 2, 1),
+                "day": point["day"],
+                "tickets": point["tickets"],
+                "revenue": point["revenue"],
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "base_y": top + plot_h,
+        "top": top,
+        "peak": peak,
+        "bars": bars,
+        "total": sum(point["tickets"] for point in series),
+    }
+
+
+def slot_bookings(user, slot_id: int, search: str = "") -> tuple[Slot | None, QuerySet[Booking]]:
+    """A showtime of the organizer with its bookings, filtered by reference, email or name."""
+    slot = organizer_slots(user).filter(pk=slot_id).first()
+    if slot is None:
+        return None, Booking.objects.none()
+    qs = (
+        Booking.objects.filter(slot=slot)
+        .select_related("user")
+        .prefetch_related("tickets__seat")
+        .order_by("-id")
+    )
+    if search:
+        qs = qs.filter(
+            Q(reference__icontains=search)
+            | Q(user__email__icontains=search)
+            | Q(user__full_name__icontains=search)
+        )
+    return slot, qs
+
+
+def my_events(user):
+    return scheduling.event_list(user, editable=True).order_by("-id")
+
+
+def my_venues(user):
+    return venue_editable(user).prefetch_related("screens")
+
+
+def my_screens(user):
+    return screen_editable(user)

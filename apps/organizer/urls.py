@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organizer"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("events/", views.event_list, name="event-list"),
+    path("events/new/", views.event_create, name="event-create"),
+    path("events/<int:event_id>/edit/", views.event_edit, name="event-edit"),
+    path("events/<int:event_id>/schedule/", views.event_schedule, name="event-schedule"),
+    path(
+        "events/<int:event_id>/jobs/<int:job_id>/",
+        views.generation_job,
+        name="generation-job",
+    ),
+    path("venues/", views.venue_list, name="venue-list"),
+    path("venues/<int:venue_id>/", views.venue_detail, name="venue-detail"),
+    path("screens/<int:screen_id>/layout/", views.screen_layout, name="screen-layout"),
+    path("slots/<int:slot_id>/bookings/", views.slot_bookings, name="slot-bookings"),
+]

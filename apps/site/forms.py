@@ -1,0 +1,75 @@
+"""Forms of the public pages; every error message says what to do."""
+
+import uuid
+
+from django import forms
+
+from apps.catalog.models import EventType
+
+PAYMENT_TOKENS = [
+    ("ok", "Test card: approved"),
+    ("decline", "Test card: declined"),
+    ("error", "Test card: provider does not answer"),
+]
+
+
+class EventSearchForm(forms.Form):
+    q = forms.CharField(label="Search", max_length=100, required=False)
+    type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "All types"), *EventType.choices]
+    )
+    city = forms.ChoiceField(label="City", required=False, choices=[("", "All cities")])
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, cities: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["city"].choices = [("", "All cities"), *((c, c) for c in cities)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "Pick a date on or after the From date.")
+        return data
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class RegisterForm(forms.Form):
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password",
+        help_text="At least 10 characters; not only digits, not a common password.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class QuantityHoldForm(forms.Form):
+    quantity = forms.IntegerField(label="Tickets", min_value=1, max_value=10, initial=2)
+
+
+class PaymentForm(forms.Form):
+    """The test payment form. The idempotency key is made once per rendered form."""
+
+    token = forms.ChoiceField(label="Card", choices=PAYMENT_TOKENS, initial="ok")
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,192 @@
+"""Reads for the public pages: events with their next showtime, showtimes by day, seat maps."""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from apps.bookings import selectors as bookings
+from apps.bookings.models import Booking, Hold
+from apps.catalog.models import Event, Seat
+from apps.scheduling import selectors as scheduling
+from apps.scheduling.models import Seating, Slot
+
+HOME_EVENTS = 60
+
+
+def event_search(
+    user,
+    *,
+    search: str = "",
+    type: str = "",
+    city: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[Event]:
+    """Events with an upcoming showtime matching the filters, soonest first."""
+    from apps.scheduling.api.views import EventFilter
+
+    qs = scheduling.event_list(user, date_from=date_from, date_to=date_to).filter(
+        starts_at__isnull=False
+    )
+    data = {"search": search, "type": type, "city": city}
+    filterset = EventFilter({k: v for k, v in data.items() if v}, queryset=qs)
+    filterset.is_valid()
+    qs = filterset.qs.order_by(*scheduling.event_ordering(None))
+    return list(qs[:HOME_EVENTS])
+
+
+def event_cities() -> list[str]:
+    """Cities with a published event that has an upcoming showtime (for the filter)."""
+    qs = scheduling.event_list(AnonymousUser()).filter(starts_at__isnull=False)
+    return sorted(set(qs.values_list("city", flat=True)))
+
+
+@dataclass
+class Showtime:
+    slot: Slot
+    local_start: Any
+    available: int
+
+    @property
+    def sold_out(self) -> bool:
+        return self.available <= 0
+
+
+@dataclass
+class ShowDay:
+    day: date
+    showtimes: list[Showtime] = field(default_factory=list)
+
+
+def event_showtimes_by_day(event: Event, user) -> list[ShowDay]:
+    """The event's upcoming showtimes grouped by local day of their venue."""
+    slots = scheduling.event_upcoming_slots(event, user)
+    availability = scheduling.slot_availability_map(scheduling.slot_capacities(slots))
+    days: OrderedDict[date, ShowDay] = OrderedDict()
+    for slot in slots:
+        local = timezone.localtime(slot.starts_at, slot.screen.venue.tzinfo)
+        day = days.setdefault(local.date(), ShowDay(local.date()))
+        day.showtimes.append(Showtime(slot, local, availability[slot.pk]))
+    return list(days.values())
+
+
+def slot_for_page(user, slot_id: int) -> Slot | None:
+    return scheduling.slot_visible(user).filter(pk=slot_id).first()
+
+
+def seat_labels(seat_ids) -> dict[int, str]:
+    return dict(Seat.objects.filter(pk__in=list(seat_ids)).values_list("id", "label"))
+
+
+def waitlist_enabled() -> bool:
+    """The waitlist UI shows only where the waitlist app and its API are installed."""
+    if not apps.is_installed("apps.waitlist"):
+        return False
+    try:
+        resolve("/api/v1/slots/1/waitlist/")
+    except Resolver404:
+        return False
+    return True
+
+
+def slot_page(slot: Slot, user) -> dict[str, Any]:
+    """Everything the showtime page shows: seat map, legend, prices, the viewer's hold."""
+    seat_map = scheduling.slot_seat_map(slot)
+    seats = seat_map["seats"]
+    prices = scheduling.slot_prices(slot)
+    columns = max((s["x"] for s in seats), default=-1) + 1
+    rows = max((s["y"] for s in seats), default=-1) + 1
+    counts: dict[str, int] = {}
+    for seat in seats:
+        counts[seat["category"]] = counts.get(seat["category"], 0) + 1
+    legend = [
+        {"category": category, "price": price, "seats": counts.get(category, 0)}
+        for category, price in sorted(prices.items(), key=lambda item: (item[1], item[0]))
+        if slot.seating == Seating.GENERAL or counts.get(category)
+    ]
+    hold = None
+    if user.is_authenticated:
+        hold = bookings.hold_list(user).filter(slot=slot).first()
+    hold_seats = sorted(claim.seat_id for claim in hold.claims.all()) if hold else []
+    labels = seat_labels(hold_seats)
+    row_labels = sorted({(s["y"], s["row"]) for s in seats})
+    return {
+        "seat_map": {
+            "slot": slot.pk,
+            "version": seat_map["version"],
+            "available": seat_map["available"],
+            "columns": columns,
+            "rows": rows,
+            "rowLabels": [{"y": y, "name": name} for y, name in row_labels],
+            "seats": [
+                {
+                    "id": s["id"],
+                    "label": s["label"],
+                    "category": s["category"],
+                    "price": str(s["price"]) if s["price"] is not None else None,
+                    "status": s["status"],
+                    "x": s["x"],
+                    "y": s["y"],
+                }
+                for s in seats
+            ],
+            "mine": hold_seats,
+            "loggedIn": bool(user.is_authenticated),
+        },
+        "columns": columns,
+        "rows": rows,
+        "legend": legend,
+        "available": seat_map["available"],
+        "sold_out": seat_map["available"] <= 0 and not hold,
+        "hold": hold,
+        "hold_seat_labels": [labels.get(pk, str(pk)) for pk in hold_seats],
+        "local_start": timezone.localtime(slot.starts_at, slot.screen.venue.tzinfo),
+        "waitlist": waitlist_enabled(),
+    }
+
+
+def my_holds(user) -> QuerySet[Hold]:
+    return bookings.hold_list(user).select_related("slot__event", "slot__screen__venue")
+
+
+def my_bookings(user) -> dict[str, list[Booking]]:
+    """The user's bookings split into upcoming and past (cancelled ones with the past)."""
+    now = timezone.now()
+    upcoming, past = [], []
+    qs = bookings.booking_list(user).select_related("slot__event", "slot__screen__venue")
+    for booking in qs:
+        live = booking.status == Booking.Status.CONFIRMED and booking.slot.starts_at > now
+        (upcoming if live else past).append(booking)
+    upcoming.sort(key=lambda b: b.slot.starts_at)
+    return {"upcoming": upcoming, "past": past}
+
+
+def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
+    """A booking of the user with its tickets, each with seat label and QR code."""
+    booking = (
+        bookings.booking_list(user)
+        .select_related("slot__event", "slot__screen__venue")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None:
+        return None
+    payload = bookings.booking_payload(booking, with_qr=True)
+    labels = seat_labels(t["seat"] for t in payload["tickets"] if t["seat"])
+    tickets = [
+        {**t, "label": labels.get(t["seat"]) if t["seat"] else None} for t in payload["tickets"]
+    ]
+    return {
+        "booking": booking,
+        "tickets": tickets,
+        "local_start": timezone.localtime(booking.slot.starts_at, booking.slot.screen.venue.tzinfo),
+        "cancellable": booking.status == Booking.Status.CONFIRMED
+        and booking.slot.starts_at > timezone.now(),
+    }

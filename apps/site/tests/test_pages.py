@@ -1,0 +1,185 @@
+"""The public pages through Django's test client: rendering, redirects, every error path."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from apps.accounts.cookies import access_cookie_name
+from apps.bookings import services as bookings
+from apps.bookings.models import Booking, Hold
+from apps.scheduling.models import Slot
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "venue-demo-pass"
+
+
+@pytest.fixture
+def demo(django_user_model):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return django_user_model.objects.get(email="demo@venue.test")
+
+
+@pytest.fixture
+def signed_in(client, demo):
+    response = client.post("/login/", {"email": demo.email, "password": PASSWORD, "next": "/"})
+    assert response.status_code == 302
+    return client
+
+
+def reserved_slot() -> Slot:
+    return Slot.objects.filter(seating="reserved").order_by("starts_at").first()
+
+
+def general_slot() -> Slot:
+    return Slot.objects.filter(seating="general").order_by("starts_at").first()
+
+
+def test_home_lists_upcoming_events_and_filters(client, demo):
+    page = client.get("/").content.decode()
+    assert "The Last Showtime" in page and "Harbour Lights Live" in page
+    page = client.get("/", {"type": "concert"}).content.decode()
+    assert "Harbour Lights Live" in page and "The Last Showtime" not in page
+    page = client.get("/", {"q": "nothing-like-this"}).content.decode()
+    assert "No upcoming events match these filters" in page
+    page = client.get("/", {"date_from": "2030-01-02", "date_to": "2030-01-01"}).content.decode()
+    assert "Pick a date on or after the From date." in page
+    assert client.get("/", {"city": "Lisbon"}).status_code == 200
+
+
+def test_event_page_groups_showtimes_by_day(client, demo):
+    slot = reserved_slot()
+    page = client.get(reverse("event-detail", args=[slot.event_id])).content.decode()
+    assert "Showtimes" in page and f"/slots/{slot.pk}/" in page
+    assert client.get("/events/999999/").status_code == 404
+
+
+def test_slot_page_has_seat_map_data_and_reserved_space(client, demo):
+    slot = reserved_slot()
+    response = client.get(reverse("slot-detail", args=[slot.pk]))
+    page = response.content.decode()
+    assert "--cols: 14; --rows: 10;" in page
+    data = json.loads(page.split('id="seatmap-data" type="application/json">')[1].split("<")[0])
+    assert len(data["seats"]) == 120 and data["loggedIn"] is False
+    assert {"id", "label", "category", "price", "status", "x", "y"} <= set(data["seats"][0])
+    assert "Log in to hold seats" in page
+    assert "Content-Security-Policy" in response.headers
+    assert client.get("/slots/999999/").status_code == 404
+
+
+def test_anonymous_visitors_are_sent_to_login(client, demo):
+    response = client.get("/bookings/")
+    assert response.status_code == 302 and response["Location"] == "/login/?next=/bookings/"
+    client.cookies[access_cookie_name()] = "expired-token"
+    client.get("/bookings/")
+    page = client.get("/login/").content.decode()
+    assert "Your session timed out" in page
+
+
+def test_login_errors_and_logout(client, demo):
+    page = client.post("/login/", {"email": demo.email, "password": "nope"}).content.decode()
+    assert "The email or password is not right." in page
+    response = client.post(
+        "/login/", {"email": demo.email, "password": PASSWORD, "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+    assert client.get("/bookings/").status_code == 200
+    response = client.post("/logout/")
+    assert response.status_code == 302
+    assert client.get("/bookings/").status_code == 302
+
+
+def test_register_validates_and_signs_in(client, demo):
+    page = client.post(
+        "/register/", {"full_name": "A", "email": "a@example.org", "password": "123"}
+    ).content.decode()
+    assert "too short" in page
+    page = client.post(
+        "/register/", {"full_name": "A", "email": demo.email, "password": "long-enough-pass-1"}
+    ).content.decode()
+    assert "Log in instead" in page
+    response = client.post(
+        "/register/",
+        {"full_name": "A B", "email": "ab@example.org", "password": "long-enough-pass-1"},
+    )
+    assert response.status_code == 302
+    assert client.get("/bookings/").status_code == 200
+
+
+def test_general_admission_hold_pay_cancel(signed_in, demo):
+    slot = general_slot()
+    response = signed_in.post(reverse("slot-hold", args=[slot.pk]), {"quantity": 3})
+    assert response.status_code == 302
+    hold = Hold.objects.get(user=demo, slot=slot)
+    page = signed_in.get(reverse("slot-detail", args=[slot.pk])).content.decode()
+    assert "Your hold" in page and "Pay and book" in page and "data-countdown" in page
+    page = signed_in.get("/bookings/").content.decode()
+    assert "Waiting for payment" in page
+
+    pay = reverse("hold-pay", args=[hold.pk])
+    declined = signed_in.post(pay, {"token": "decline", "idempotency_key": "k1"}, follow=True)
+    assert "The payment was declined" in declined.content.decode()
+    replay = signed_in.post(pay, {"token": "decline", "idempotency_key": "k1"}, follow=True)
+    assert "The payment was declined" in replay.content.decode()
+    assert "Choose a card" in signed_in.post(pay, {}, follow=True).content.decode()
+    response = signed_in.post(pay, {"token": "ok", "idempotency_key": "k2"})
+    booking = Booking.objects.get(user=demo, slot=slot)
+    assert response["Location"] == reverse("booking-detail", args=[booking.pk])
+    page = signed_in.get(response["Location"]).content.decode()
+    assert booking.reference in page and page.count("data:image/svg+xml") == 3
+
+    cancel = reverse("booking-cancel", args=[booking.pk])
+    assert "This cannot be undone" in signed_in.get(cancel).content.decode()
+    page = signed_in.post(cancel, follow=True).content.decode()
+    assert f"Booking {booking.reference} is cancelled" in page
+    page = signed_in.post(cancel, follow=True).content.decode()
+    assert "already cancelled" in page
+    assert signed_in.get(reverse("booking-detail", args=[999999])).status_code == 404
+    assert signed_in.get(reverse("booking-cancel", args=[999999])).status_code == 404
+
+
+def test_hold_errors_become_messages(signed_in, demo):
+    slot = general_slot()
+    page = signed_in.post(
+        reverse("slot-hold", args=[slot.pk]), {"quantity": 0}, follow=True
+    ).content.decode()
+    assert "Choose between 1 and 10 tickets." in page
+    page = signed_in.post(
+        reverse("slot-hold", args=[reserved_slot().pk]), {"quantity": 2}, follow=True
+    ).content.decode()
+    assert "Reserved showtimes take a list of seats" in page
+    page = signed_in.post(reverse("hold-release", args=[424242]), follow=True).content.decode()
+    assert "No such hold of yours" in page
+    page = signed_in.post(
+        reverse("hold-pay", args=[424242]), {"token": "ok", "idempotency_key": "x"}, follow=True
+    ).content.decode()
+    assert "No such hold of yours" in page
+
+
+def test_reserved_hold_shows_seats_and_release(signed_in, demo):
+    slot = reserved_slot()
+    seats = list(slot.screen.seats.order_by("id").values_list("id", flat=True)[:2])
+    hold = bookings.hold_create(user=demo, slot_id=slot.pk, seat_ids=seats, kind="offer")
+    page = signed_in.get(reverse("slot-detail", args=[slot.pk])).content.decode()
+    assert "Your waitlist offer" in page and "Seats A1, A2" in page
+    assert "Waitlist offer" in signed_in.get("/bookings/").content.decode()
+    page = signed_in.post(
+        reverse("hold-release", args=[hold.pk]), {"next": f"/slots/{slot.pk}/"}, follow=True
+    ).content.decode()
+    assert "Your seats were released." in page
+
+
+def test_sold_out_showtime_says_so(signed_in, demo, django_user_model):
+    slot = general_slot()
+    Slot.objects.filter(pk=slot.pk).update(capacity=1)
+    other = django_user_model.objects.create_user("x@example.org", PASSWORD)
+    bookings.hold_create(user=other, slot_id=slot.pk, quantity=1)
+    page = signed_in.get(reverse("slot-detail", args=[slot.pk])).content.decode()
+    assert "Sold out" in page
+    assert "Join the waitlist" not in page  # the waitlist app is not installed on this branch
+
+
+def test_session_expiry_is_given_to_the_refresh_script(signed_in):
+    page = signed_in.get("/").content.decode()
+    assert 'data-session-expires="' in page and 'data-session-expires=""' not in page

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("events/<int:event_id>/", views.event_detail, name="event-detail"),
+    path("slots/<int:slot_id>/", views.slot_detail, name="slot-detail"),
+    path("slots/<int:slot_id>/hold/", views.slot_hold, name="slot-hold"),
+    path("holds/<int:hold_id>/pay/", views.hold_pay, name="hold-pay"),
+    path("holds/<int:hold_id>/release/", views.hold_release, name="hold-release"),
+    path("bookings/", views.my_bookings, name="my-bookings"),
+    path("bookings/<int:booking_id>/", views.booking_detail, name="booking-detail"),
+    path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking-cancel"),
+    path("login/", views.login, name="login"),
+    path("register/", views.register, name="register"),
+    path("logout/", views.logout, name="logout"),
+]

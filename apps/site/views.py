@@ -1,0 +1,265 @@
+"""Public pages: parse the request, call one service or selector, render or redirect.
+
+Errors from the services come back as messages on the page they concern, never
+as a blank or broken page.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import rotate_token
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from apps.accounts import services as accounts
+from apps.accounts.audit import audit
+from apps.accounts.cookies import access_cookie_name, clear_auth_cookies, set_auth_cookies
+from apps.bookings import services as bookings
+from apps.catalog.models import EventType
+from apps.core.exceptions import ApplicationError
+from apps.scheduling import selectors as scheduling
+
+from . import selectors
+from .forms import EventSearchForm, LoginForm, PaymentForm, QuantityHoldForm, RegisterForm
+
+
+def _next_url(request: HttpRequest, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def login_required_page(view):
+    """Send anonymous visitors to the login page and back; say why when the session ran out."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.COOKIES.get(access_cookie_name()):
+            messages.info(request, "Your session timed out. Log in again to continue.")
+        else:
+            messages.info(request, "Log in to continue.")
+        back = request.get_full_path() if request.method == "GET" else request.POST.get("next")
+        target = reverse("login")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            target += "?" + f"next={back}"
+        return redirect(target)
+
+    return wrapper
+
+
+# --- browsing
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    cities = selectors.event_cities()
+    form = EventSearchForm(request.GET or None, cities=cities)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "search": data["q"],
+            "type": data["type"],
+            "city": data["city"],
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+        }
+    events = selectors.event_search(request.user, **filters) if not form.errors else []
+    return render(
+        request,
+        "site/home.html",
+        {
+            "form": form,
+            "events": events,
+            "filtered": any(filters.values()),
+            "types": dict(EventType.choices),
+        },
+    )
+
+
+def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = scheduling.event_list(request.user).filter(pk=event_id).first()
+    if event is None:
+        raise Http404("No such event.")
+    days = selectors.event_showtimes_by_day(event, request.user)
+    return render(request, "site/event_detail.html", {"event": event, "days": days})
+
+
+def slot_detail(request: HttpRequest, slot_id: int) -> HttpResponse:
+    slot = selectors.slot_for_page(request.user, slot_id)
+    if slot is None:
+        raise Http404("No such showtime.")
+    context = selectors.slot_page(slot, request.user)
+    context.update(
+        slot=slot,
+        event=slot.event,
+        payment_form=PaymentForm(),
+        quantity_form=QuantityHoldForm(),
+    )
+    return render(request, "site/slot_detail.html", context)
+
+
+# --- checkout
+
+
+@require_POST
+@login_required_page
+def slot_hold(request: HttpRequest, slot_id: int) -> HttpResponse:
+    """Hold a quantity of a general-admission showtime (reserved seats are held by the picker)."""
+    form = QuantityHoldForm(request.POST)
+    back = reverse("slot-detail", args=[slot_id])
+    if not form.is_valid():
+        messages.error(request, "Choose between 1 and 10 tickets.")
+        return redirect(back)
+    try:
+        bookings.hold_create(
+            user=request.user, slot_id=slot_id, quantity=form.cleaned_data["quantity"]
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect(back + "#checkout")
+
+
+@require_POST
+@login_required_page
+def hold_pay(request: HttpRequest, hold_id: int) -> HttpResponse:
+    """Pay for a hold with the test provider; the form's key makes a double submit book once."""
+    form = PaymentForm(request.POST)
+    back = _next_url(request, reverse("my-bookings"))
+    if not form.is_valid():
+        messages.error(request, "Choose a card and press Pay and book again.")
+        return redirect(back)
+    token = form.cleaned_data["token"]
+    body = {"hold": hold_id, "payment": {"method": "test", "token": token}}
+    try:
+        outcome = bookings.booking_confirm(
+            user=request.user,
+            hold_id=hold_id,
+            method="test",
+            token=token,
+            key=form.cleaned_data["idempotency_key"],
+            fingerprint=bookings.request_fingerprint(body),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if outcome.status != 201:
+        messages.error(request, outcome.body["error"]["message"])
+        return redirect(back)
+    messages.success(request, f"Booked. Your reference is {outcome.body['reference']}.")
+    return redirect("booking-detail", booking_id=outcome.body["id"])
+
+
+@require_POST
+@login_required_page
+def hold_release(request: HttpRequest, hold_id: int) -> HttpResponse:
+    try:
+        bookings.hold_release(user=request.user, hold_id=hold_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Your seats were released.")
+    return redirect(_next_url(request, reverse("my-bookings")))
+
+
+# --- my bookings
+
+
+@login_required_page
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    context = selectors.my_bookings(request.user)
+    context.update(holds=selectors.my_holds(request.user), payment_form=PaymentForm())
+    return render(request, "site/my_bookings.html", context)
+
+
+@login_required_page
+def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
+    context = selectors.booking_detail(request.user, booking_id)
+    if context is None:
+        raise Http404("No such booking of yours.")
+    return render(request, "site/booking_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required_page
+def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET asks for confirmation; POST cancels through the booking engine."""
+    context = selectors.booking_detail(request.user, booking_id)
+    if context is None:
+        raise Http404("No such booking of yours.")
+    if request.method == "GET":
+        return render(request, "site/booking_cancel.html", context)
+    try:
+        booking = bookings.booking_cancel(user=request.user, booking_id=booking_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("booking-detail", booking_id=booking_id)
+    messages.success(
+        request,
+        f"Booking {booking.reference} is cancelled; its seats are free again and "
+        f"the {booking.total} you paid will be refunded.",
+    )
+    return redirect("my-bookings")
+
+
+# --- accounts
+
+
+def _signed_in(request: HttpRequest, user, target: str) -> HttpResponse:
+    refresh = accounts.tokens_issue(user)
+    response = redirect(target)
+    set_auth_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
+    rotate_token(request)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    target = _next_url(request, reverse("home"))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accounts.user_login(request=request, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Welcome back, {user.full_name or user.email}.")
+            return _signed_in(request, user, target)
+    return render(request, "site/login.html", {"form": form, "next": target})
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    target = _next_url(request, reverse("home"))
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = accounts.user_register(**form.cleaned_data)
+        except DRFValidationError as exc:
+            for message in exc.detail.get("password", []):
+                form.add_error("password", str(message))
+        except ApplicationError as exc:
+            form.add_error("email", f"{exc.message} Log in instead, or use another email.")
+        else:
+            messages.success(request, "Your account is ready. Welcome to VENUE.")
+            return _signed_in(request, user, target)
+    return render(request, "site/register.html", {"form": form, "next": target})
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """Clear the auth cookies. The page script revokes the refresh token first (API logout)."""
+    if request.user.is_authenticated:
+        audit("logout", user_id=request.user.pk)
+    response = redirect("home")
+    clear_auth_cookies(response)
+    messages.info(request, "You are logged out.")
+    return response
