@@ -153,5 +153,6 @@ def notify_user(user_id: int, message: dict) -> None:
         raise ValueError("a personal event needs a 'type'")
     payload = dict(message)
     transaction.on_commit(
-        lambda: _group_send(user_group_name(user_id), {"type": "user.event", "event": payload})
+        lambda: _group_send(user_group_name(user_id), {"type": "user.event", "event": payload}),
+        robust=True,
     )

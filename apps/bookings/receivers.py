@@ -53,10 +53,10 @@ def slot_edited(sender, instance, created, **kwargs) -> None:
     if created:
         return  # nobody watches a slot that did not exist
     slot_id = instance.pk
-    transaction.on_commit(lambda: realtime.publish_snapshot(slot_id))
+    transaction.on_commit(lambda: realtime.publish_snapshot(slot_id), robust=True)
 
 
 @receiver(post_delete, sender=Slot)
 def slot_deleted(sender, instance, **kwargs) -> None:
     slot_id = instance.pk
-    transaction.on_commit(lambda: realtime.publish_gone(slot_id))
+    transaction.on_commit(lambda: realtime.publish_gone(slot_id), robust=True)

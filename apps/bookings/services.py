@@ -151,8 +151,8 @@ def hold_create(
             lifetime_seconds=lifetime_seconds,
         )
         if released:
-            transaction.on_commit(lambda: events.seats_released(released))
-        transaction.on_commit(lambda: events.hold_created(hold, hold.seat_ids))
+            transaction.on_commit(lambda: events.seats_released(released), robust=True)
+        transaction.on_commit(lambda: events.hold_created(hold, hold.seat_ids), robust=True)
     return hold
 
 
@@ -251,7 +251,7 @@ def hold_release(*, user, hold_id: int) -> None:
         if hold is None:
             raise errors.HoldNotFound()
         released = _hold_delete(hold)
-        transaction.on_commit(lambda: events.seats_released(released))
+        transaction.on_commit(lambda: events.seats_released(released), robust=True)
 
 
 def holds_expire(*, batch: int = 500) -> int:
@@ -271,7 +271,8 @@ def holds_expire(*, batch: int = 500) -> int:
                 continue
             released = _hold_delete(hold)
             transaction.on_commit(
-                lambda released=released: events.seats_released(released, expired=True)
+                lambda released=released: events.seats_released(released, expired=True),
+                robust=True,
             )
             expired += 1
     return expired
@@ -429,7 +430,7 @@ def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
             payload = booking_payload(booking, tickets=tickets)
             if payment.idempotency_id:
                 _idempotency_finish(payment.idempotency, 201, payload)
-            transaction.on_commit(lambda: events.booking_confirmed(booking, seat_ids))
+            transaction.on_commit(lambda: events.booking_confirmed(booking, seat_ids), robust=True)
             return booking, payload
     # The hold expired (or was swept) between charge and booking: give the money back.
     _payment_set(payment, Payment.Status.REFUND_PENDING)
@@ -519,7 +520,9 @@ def booking_cancel(*, booking_id: int, user=None) -> Booking:
             booking.payments.filter(status=Payment.Status.SUCCEEDED).values_list("pk", flat=True)
         )
         Payment.objects.filter(pk__in=refunds).update(status=Payment.Status.REFUND_PENDING)
-        transaction.on_commit(lambda: events.booking_cancelled(booking, released, refunds))
+        transaction.on_commit(
+            lambda: events.booking_cancelled(booking, released, refunds), robust=True
+        )
     return booking
 
 

@@ -474,7 +474,7 @@ def schedule_rule_create(*, event: Event, **fields: Any) -> GenerationJob:
     rule_validate(rule)
     rule.save()
     job = GenerationJob.objects.create(rule=rule)
-    transaction.on_commit(lambda: generate_slots_task.delay(job.pk))
+    transaction.on_commit(lambda: generate_slots_task.delay(job.pk), robust=True)
     return job
 
 

@@ -34,7 +34,7 @@ def promote_on_slot_change(sender, instance: Slot, created: bool, **kwargs) -> N
         except Exception:  # never fail the organizer's edit; the periodic pass retries
             logger.exception("Waitlist promotion failed", extra={"slot_id": slot_id})
 
-    transaction.on_commit(promote)
+    transaction.on_commit(promote, robust=True)
 
 
 @receiver(booking_events.booking_made)

@@ -243,7 +243,7 @@ def _promote_step(slot_id: int) -> tuple[Step, int | None]:
             )
         queue.last_promoted_at = now
         queue.save(update_fields=["last_promoted_at"])
-        transaction.on_commit(lambda: _announce(entry, hold, released))
+        transaction.on_commit(lambda: _announce(entry, hold, released), robust=True)
     return Step.OFFERED, entry.pk
 
 

@@ -269,3 +269,17 @@ def test_a_hold_whose_seats_were_cleared_as_expired_is_refunded_not_booked(
     assert not Booking.objects.exists()
     assert Payment.objects.get().status == Payment.Status.REFUNDED
     assert SeatClaim.objects.get(seat_id=seat_ids[0]).hold.user == organizer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_after_commit_effect_never_fails_the_booking(customer, held, monkeypatch):
+    """The email goes out after commit; an SMTP outage is logged, the booking stands."""
+    from apps.bookings import tasks
+
+    def smtp_down(*args, **kwargs):
+        raise ConnectionRefusedError("no SMTP server")
+
+    monkeypatch.setattr(tasks, "send_mail", smtp_down)
+    outcome = confirm(customer, held)
+    assert outcome.status == 201
+    assert Booking.objects.filter(pk=outcome.body["id"]).exists()
