@@ -13,6 +13,7 @@ from apps.bookings.models import Booking
 from apps.catalog.selectors import event_editable, screen_editable, venue_editable
 from apps.scheduling import selectors as scheduling
 from apps.scheduling.models import Slot, SlotStatus
+from apps.waitlist import selectors as waitlist
 
 DASHBOARD_SLOTS = 50
 CHART_DAYS = 14
@@ -25,6 +26,7 @@ class SlotSales:
     bookings: int
     revenue: Decimal
     available: int
+    waiting: tuple[int, int] = (0, 0)  # waitlist entries and the places they want
 
     @property
     def occupancy(self) -> int:
@@ -51,6 +53,7 @@ def slot_sales(user, *, upcoming_only: bool = True) -> list[SlotSales]:
     ).order_by("starts_at", "id")
     slots = list(qs[:DASHBOARD_SLOTS])
     available = scheduling.slot_availability_map(scheduling.slot_capacities(slots))
+    waiting = waitlist.waiting_counts([slot.pk for slot in slots])
     return [
         SlotSales(
             slot=slot,
@@ -58,6 +61,7 @@ def slot_sales(user, *, upcoming_only: bool = True) -> list[SlotSales]:
             bookings=slot.booking_count or 0,
             revenue=slot.revenue or Decimal("0"),
             available=available[slot.pk],
+            waiting=waiting.get(slot.pk, (0, 0)),
         )
         for slot in slots
     ]

@@ -91,6 +91,17 @@ def slot_summary(slot: Slot) -> dict[str, Any]:
     }
 
 
+def waiting_counts(slot_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(entries, places) waiting or holding an offer, per slot id, in one query."""
+    rows = (
+        WaitlistEntry.objects.filter(slot_id__in=slot_ids, status__in=WaitlistEntry.LIVE)
+        .values("slot_id")
+        .annotate(entries=Count("id"), places=Sum("quantity"))
+        .values_list("slot_id", "entries", "places")
+    )
+    return {slot_id: (entries, places) for slot_id, entries, places in rows}
+
+
 def slot_has_live_entries(slot_id: int) -> bool:
     return WaitlistEntry.objects.filter(slot_id=slot_id, status__in=WaitlistEntry.LIVE).exists()
 

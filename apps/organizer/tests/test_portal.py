@@ -62,6 +62,19 @@ def test_dashboard_shows_sales_occupancy_and_chart(portal, seeded, django_user_m
     row = page.split(f'<tr data-slot-id="{slot.pk}">')[1].split("</tr>")[0]
     assert "4 / 400" in row and "140.00" in row and "1%" in row, row
     assert 'data-tickets="4"' in page
+    assert 'data-waitlist="0"' in row
+
+
+def test_dashboard_shows_waitlist_counts(portal, seeded, django_user_model):
+    from apps.waitlist.models import WaitlistEntry
+
+    slot = Slot.objects.filter(seating="general").order_by("starts_at").first()
+    for i, quantity in enumerate((2, 3)):
+        fan = django_user_model.objects.create_user(f"fan{i}@example.org", None)
+        WaitlistEntry.objects.create(user=fan, slot=slot, quantity=quantity)
+    page = portal.get("/organizer/").content.decode()
+    row = page.split(f'<tr data-slot-id="{slot.pk}">')[1].split("</tr>")[0]
+    assert 'data-waitlist="2"' in row and "2 waiting (5 places)" in row, row
 
 
 def test_sales_chart_geometry():
