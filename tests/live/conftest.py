@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from tests.lb import rig
-from tests.lb.conftest import backend_env
 
 
 def _skip_reason() -> str | None:
@@ -40,7 +39,7 @@ def asgi_pair():
         db_name = f"venue_live_{secrets.token_hex(4)}"
         database_url = rig.create_database(admin_url, db_name)
         cleanup.callback(rig.drop_database, admin_url, db_name)
-        env = backend_env(database_url, run_dir / "static")
+        env = rig.backend_env(database_url, run_dir / "static", os.environ["REDIS_URL"])
         rig.manage(["migrate", "--noinput", "-v", "0"], env)
         rig.manage(["seed_demo"], env)
         backends = []
