@@ -175,3 +175,25 @@ def test_seatmap_of_500_seats_renders_fast_without_layout_shift(new_page, site):
     assert_accessible(page)
     screenshot(page, "25-seatmap-500")
     print(f"500 seats: render {render_ms} ms, layout shift {shift}, page weight {weight} bytes")
+
+
+def test_pages_not_covered_by_the_journeys_pass_axe(new_page, site, console):
+    """The event page, the portal's lists and venue pages, the error and admin login pages."""
+    console.allow("status of 404")  # the 404 page's own response, asked for on purpose
+    page = new_page()
+    page.goto("/")
+    page.locator("a[href^='/events/']").first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+    for path, status in (("/no-such-page/", 404), ("/admin/login/", 200)):
+        response = page.goto(path)
+        assert response.status == status
+        assert_accessible(page)
+    login(page, ORGANIZER, next_path="/organizer/venues/")
+    assert_accessible(page)
+    page.locator("a[href^='/organizer/venues/']").first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.goto("/organizer/events/")
+    assert_accessible(page)
+    screenshot(page, "40-organizer-events")
