@@ -206,6 +206,20 @@ def test_a_larger_layout_raises_capacity_and_promotes(
     assert rows == {"E"}
 
 
+def test_a_raised_general_capacity_promotes(
+    general_slot, ga_sold_out, people, django_capture_on_commit_callbacks
+):
+    from apps.scheduling.services import slot_update
+
+    (fan,) = people(1)
+    services.waitlist_join(user=fan, slot_id=general_slot.pk, quantity=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        slot_update(slot=general_slot, capacity=general_slot.capacity + 3)
+    entry = entry_of(fan, general_slot)
+    assert entry.status == Status.OFFERED
+    assert Hold.objects.get(pk=entry.offered_hold_id).quantity == 3
+
+
 def test_periodic_pass_settles_lapsed_offers_without_the_sweeper(
     reserved_slot, sold_out, people, django_capture_on_commit_callbacks
 ):
