@@ -88,6 +88,7 @@ def test_organizer_journey(new_page, site, tmp_path):
     page.get_by_role("button", name="Generate showtimes").click()
     expect(page.locator("[data-job-status]")).to_have_attribute("data-job-status", "succeeded")
     expect(page.locator("[data-created]")).to_have_text("3")
+    assert_accessible(page)
     screenshot(page, "22-organizer-generated")
 
     # A customer buys two seats of the first showtime.
