@@ -5,10 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
-from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from apps.bookings import selectors as bookings
@@ -85,17 +83,6 @@ def seat_labels(seat_ids) -> dict[int, str]:
     return dict(Seat.objects.filter(pk__in=list(seat_ids)).values_list("id", "label"))
 
 
-def waitlist_enabled() -> bool:
-    """The waitlist UI shows only where the waitlist app and its API are installed."""
-    if not apps.is_installed("apps.waitlist"):
-        return False
-    try:
-        resolve("/api/v1/slots/1/waitlist/")
-    except Resolver404:
-        return False
-    return True
-
-
 def slot_page(slot: Slot, user) -> dict[str, Any]:
     """Everything the showtime page shows: seat map, legend, prices, the viewer's hold."""
     seat_map = scheduling.slot_seat_map(slot)
@@ -148,7 +135,6 @@ def slot_page(slot: Slot, user) -> dict[str, Any]:
         "hold": hold,
         "hold_seat_labels": [labels.get(pk, str(pk)) for pk in hold_seats],
         "local_start": timezone.localtime(slot.starts_at, slot.screen.venue.tzinfo),
-        "waitlist": waitlist_enabled(),
     }
 
 

@@ -177,7 +177,7 @@ def test_sold_out_showtime_says_so(signed_in, demo, django_user_model):
     bookings.hold_create(user=other, slot_id=slot.pk, quantity=1)
     page = signed_in.get(reverse("slot-detail", args=[slot.pk])).content.decode()
     assert "Sold out" in page
-    assert "Join the waitlist" not in page  # the waitlist app is not installed on this branch
+    assert "Join the waitlist" in page
 
 
 def test_session_expiry_is_given_to_the_refresh_script(signed_in):
