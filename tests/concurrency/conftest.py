@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from apps.catalog.tests.fixtures import *  # noqa: F403
+from apps.bookings.tests.fixtures import *  # noqa: F403
 
 
 @pytest.fixture(autouse=True)
