@@ -70,7 +70,12 @@ def event_list(
         upcoming = upcoming.filter(starts_at__gte=day_start(date_from))
     if date_to:
         upcoming = upcoming.filter(starts_at__lt=day_start(date_to + timedelta(days=1)))
-    qs = qs.annotate(starts_at=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]))
+    upcoming = upcoming.order_by("starts_at")
+    qs = qs.annotate(
+        starts_at=Subquery(upcoming.values("starts_at")[:1]),
+        # The next showtime's venue time zone, so pages can show its local time.
+        starts_tz=Subquery(upcoming.values("screen__venue__timezone")[:1]),
+    )
     if date_from or date_to:
         qs = qs.filter(starts_at__isnull=False)
     return qs
