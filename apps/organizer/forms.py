@@ -328,3 +328,32 @@ class ScheduleForm(forms.Form):
         if data["seating"] == Seating.RESERVED:
             data["capacity"] = None
         return data
+
+
+def layout_initial(grid: list[list[str]]) -> dict:
+    """The form values that describe an existing layout, so the editor opens on it."""
+    if not grid:
+        return {}
+    widest = max(grid, key=len)
+    seats = [cell for cell in widest if cell != "aisle"]
+    aisles_after, number = [], 0
+    for cell in widest:
+        if cell == "aisle":
+            if number and number not in aisles_after:
+                aisles_after.append(number)
+        else:
+            number += 1
+    categories = [cell for row in grid for cell in row if cell != "aisle"]
+    default = max(set(categories), key=categories.count) if categories else "standard"
+    row_rules = []
+    for index, row in enumerate(grid[:MAX_ROWS]):
+        kinds = {cell for cell in row if cell != "aisle"}
+        if len(kinds) == 1 and (kind := kinds.pop()) != default:
+            row_rules.append(f"{ROW_NAMES[index]} {kind}")
+    return {
+        "rows": len(grid),
+        "seats_per_row": len(seats),
+        "aisles_after": ", ".join(str(n) for n in aisles_after),
+        "default_category": default,
+        "row_categories": "\n".join(row_rules),
+    }

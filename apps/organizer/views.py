@@ -28,6 +28,7 @@ from .forms import (
     apply_service_error,
     grid_rows,
     layout_grid,
+    layout_initial,
 )
 
 BOOKINGS_PAGE = 200
@@ -207,8 +208,8 @@ def screen_layout(request: HttpRequest, screen_id: int) -> HttpResponse:
     screen = selectors.my_screens(request.user).filter(pk=screen_id).first()
     if screen is None:
         raise Http404("No such screen of yours.")
-    form = LayoutForm(request.POST or None)
     grid = layout_grid(catalog_selectors.screen_seats(screen))
+    form = LayoutForm(request.POST or None, initial=layout_initial(grid))
     if request.method == "POST" and form.is_valid():
         grid = form.grid()
         if request.POST.get("action") == "save":

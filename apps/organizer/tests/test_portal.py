@@ -247,3 +247,21 @@ def test_admin_lists_users_and_cancels_bookings_through_the_service(client, admi
     from apps.bookings.models import Booking
 
     assert Booking.objects.get(pk=out.body["id"]).status == "cancelled"
+
+
+def test_layout_form_opens_on_the_saved_layout():
+    from apps.organizer.forms import layout_initial
+
+    grid = [
+        ["standard", "standard", "aisle", "standard", "standard", "standard"],
+        ["standard", "standard", "aisle", "standard", "standard", "standard"],
+        ["premium", "premium", "aisle", "premium", "premium", "premium"],
+    ]
+    assert layout_initial(grid) == {
+        "rows": 3,
+        "seats_per_row": 5,
+        "aisles_after": "2",
+        "default_category": "standard",
+        "row_categories": "C premium",
+    }
+    assert layout_initial([]) == {}
