@@ -14,5 +14,4 @@ urlpatterns = [
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("login/", views.login, name="login"),
     path("register/", views.register, name="register"),
-    path("logout/", views.logout, name="logout"),
 ]

@@ -16,8 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from apps.accounts import services as accounts
-from apps.accounts.audit import audit
-from apps.accounts.cookies import access_cookie_name, clear_auth_cookies, set_auth_cookies
+from apps.accounts.cookies import access_cookie_name, set_auth_cookies
 from apps.bookings import services as bookings
 from apps.catalog.models import EventType
 from apps.core.exceptions import ApplicationError
@@ -252,14 +251,3 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your account is ready. Welcome to VENUE.")
             return _signed_in(request, user, target)
     return render(request, "site/register.html", {"form": form, "next": target})
-
-
-@require_POST
-def logout(request: HttpRequest) -> HttpResponse:
-    """Clear the auth cookies. The page script revokes the refresh token first (API logout)."""
-    if request.user.is_authenticated:
-        audit("logout", user_id=request.user.pk)
-    response = redirect("home")
-    clear_auth_cookies(response)
-    messages.info(request, "You are logged out.")
-    return response

@@ -1,11 +1,11 @@
 // Keeps a signed-in page signed in: the access cookie lives 5 minutes, so refresh it
 // (POST /api/v1/auth/refresh/, CSRF header) a minute before it expires, and again
-// whenever the tab comes back after a while. Also revokes the refresh token on logout.
+// whenever the tab comes back after a while. ("Log out" is a plain form: it posts to
+// the API logout, which revokes the refresh token and sends the page home.)
 "use strict";
 
 (function () {
   const REFRESH_URL = "/api/v1/auth/refresh/";
-  const LOGOUT_URL = "/api/v1/auth/logout/";
   const EARLY_SECONDS = 60;
   const FALLBACK_SECONDS = 240;
   let timer = null;
@@ -54,17 +54,4 @@
     });
   }
 
-  // Log out: revoke the refresh token through the API, then let the form clear the page.
-  document.querySelectorAll("form[data-logout]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (form.dataset.revoked) return;
-      event.preventDefault();
-      post(LOGOUT_URL)
-        .catch(function () {})
-        .then(function () {
-          form.dataset.revoked = "1";
-          form.submit();
-        });
-    });
-  });
 })();

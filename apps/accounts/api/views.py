@@ -1,5 +1,7 @@
 """Auth endpoints of API.md: cookies for browsers, token pairs for programs."""
 
+from django.contrib import messages
+from django.http import HttpResponseRedirect
 from django.middleware.csrf import get_token, rotate_token
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -18,6 +20,8 @@ from .serializers import (
     TokenPairSerializer,
     UserSerializer,
 )
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _login_response(request, user, status_code=status.HTTP_200_OK) -> Response:
@@ -101,11 +105,22 @@ class LogoutView(_PublicAuthView):
 
     throttle_scope = None
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="Logged out.")})
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Logged out."),
+            303: OpenApiResponse(description="Logged out from an HTML form: back to the site."),
+        },
+    )
     def post(self, request):
         enforce_csrf(request)
         services.tokens_revoke(request.COOKIES.get(refresh_cookie_name()))
-        response = Response(status=status.HTTP_204_NO_CONTENT)
+        if request.content_type.startswith(FORM_TYPES):
+            # The site's "Log out" button posts here: only this path gets the refresh cookie.
+            messages.info(request._request, "You are logged out.")
+            response = HttpResponseRedirect("/", status=status.HTTP_303_SEE_OTHER)
+        else:
+            response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_auth_cookies(response)
         return response
 

@@ -5,8 +5,9 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from apps.accounts.cookies import access_cookie_name
+from apps.accounts.cookies import access_cookie_name, refresh_cookie_name
 from apps.bookings import services as bookings
 from apps.bookings.models import Booking, Hold
 from apps.scheduling.models import Slot
@@ -85,9 +86,12 @@ def test_login_errors_and_logout(client, demo):
     )
     assert response["Location"] == "/"
     assert client.get("/bookings/").status_code == 200
-    response = client.post("/logout/")
-    assert response.status_code == 302
+    refresh = client.cookies[refresh_cookie_name()].value
+    response = client.post("/api/v1/auth/logout/", {})  # the page's plain "Log out" form
+    assert response.status_code == 303 and response["Location"] == "/"
     assert client.get("/bookings/").status_code == 302
+    # The refresh token is revoked, not only forgotten by the browser.
+    assert APIClient().post("/api/v1/auth/token/refresh/", {"refresh": refresh}).status_code == 401
 
 
 def test_register_validates_and_signs_in(client, demo):
@@ -183,3 +187,24 @@ def test_sold_out_showtime_says_so(signed_in, demo, django_user_model):
 def test_session_expiry_is_given_to_the_refresh_script(signed_in):
     page = signed_in.get("/").content.decode()
     assert 'data-session-expires="' in page and 'data-session-expires=""' not in page
+
+
+def test_the_log_out_form_passes_csrf_and_revokes(demo):
+    from django.test import Client
+
+    def form_token(path):
+        page = client.get(path).content.decode()
+        return page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+    client = Client(enforce_csrf_checks=True)
+    login = {
+        "email": demo.email,
+        "password": PASSWORD,
+        "csrfmiddlewaretoken": form_token("/login/"),
+    }
+    assert client.post("/login/", login).status_code == 302
+    token = form_token("/")
+    assert client.post("/api/v1/auth/logout/", {}).status_code == 403  # no token, no logout
+    response = client.post("/api/v1/auth/logout/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 303
+    assert "You are logged out." in client.get("/").content.decode()
