@@ -3,10 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.db import connections
 from django.utils import timezone
 
 from apps.bookings import consumers, realtime, services
@@ -19,6 +17,8 @@ from apps.core.metrics import websocket_connections, websocket_connections_open
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Slot
 from venue.asgi import application
+
+from .websocket import _forget_worker_connections, db  # noqa: F401  (autouse fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,25 +44,6 @@ async def closed_with(communicator) -> int:
         if output["type"] == "websocket.close":
             return output.get("code")
     raise AssertionError("the socket was not closed")
-
-
-def _forget_connections():
-    for alias in list(connections):
-        connections[alias].close()
-        del connections[alias]
-
-
-@pytest.fixture(autouse=True)
-async def _forget_worker_connections():
-    """ORM calls from async code run in asgiref's shared worker thread, whose connection
-    outlives the test (an in-memory SQLite one even ignores close()): drop it, or the next
-    test without database access finds it open when channels checks connections."""
-    yield
-    await sync_to_async(_forget_connections, thread_sensitive=True)()
-
-
-def db(fn):
-    return sync_to_async(fn, thread_sensitive=True)
 
 
 def expire(hold):

@@ -3,9 +3,8 @@
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.db import connections, transaction
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
@@ -16,29 +15,12 @@ from apps.bookings import consumers, realtime, services
 from apps.bookings.models import Hold, SeatClaim
 from venue.asgi import application
 
+from .websocket import _forget_worker_connections, db  # noqa: F401  (autouse fixture)
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://localhost")
 WAIT = 5
-
-
-def _forget_connections():
-    for alias in list(connections):
-        connections[alias].close()
-        del connections[alias]
-
-
-@pytest.fixture(autouse=True)
-async def _forget_worker_connections():
-    """ORM calls from async code run in asgiref's shared worker thread, whose connection
-    outlives the test (an in-memory SQLite one even ignores close()): drop it, or the next
-    test without database access finds it open when channels checks connections."""
-    yield
-    await sync_to_async(_forget_connections, thread_sensitive=True)()
-
-
-def db(fn):
-    return sync_to_async(fn, thread_sensitive=True)
 
 
 async def connect(*headers):
