@@ -71,6 +71,7 @@ def test_roles_run_the_right_servers():
         command = SERVICES[name]["command"]
         assert command[:2] == ["uvicorn", "venue.asgi:application"]
         assert "--port=8000" in command
+        assert "--ws-per-message-deflate=false" in command
     assert SERVICES["worker"]["command"][:4] == ["celery", "-A", "venue", "worker"]
     assert SERVICES["beat"]["command"][:4] == ["celery", "-A", "venue", "beat"]
     assert SERVICES["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]

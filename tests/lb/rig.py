@@ -244,6 +244,9 @@ class Backend(Process):
                 "--lifespan",
                 "off",
                 "--no-access-log",
+                # As in docker-compose.yml: tiny seat-map updates are not worth compressing.
+                "--ws-per-message-deflate",
+                "false",
                 "--timeout-graceful-shutdown",
                 "5",
             ]
