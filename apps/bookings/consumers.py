@@ -17,7 +17,8 @@ consumer drops such updates, and clients should drop them too. A client keeps
 the last version it applied; an update with version > last + 1 means one was
 lost (the channel layer delivers at most once): send `{"type": "resync"}`.
 A snapshot replaces the whole view. A client that reconnects gets a snapshot
-and carries on.
+and carries on. A lost last update (no later one shows the gap) is repaired by
+the server: `versionwatch` sends the socket a fresh snapshot.
 
 Junk never crashes the socket: text that is not JSON, or JSON of an unknown
 type, gets `{"type": "error", "code", "message"}`; a frame over
@@ -44,6 +45,7 @@ from apps.accounts.websocket import user_from_scope
 from apps.core.metrics import ConnectionMetricsMixin
 
 from .realtime import group_name, user_group_name
+from .versionwatch import VersionWatch
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +134,7 @@ class SlotSeatMapConsumer(_JsonConsumer):
         self.group = group_name(self.slot_id)
         self.snapshot_version = 0  # of the last snapshot sent: updates up to it are in it
         self.sent_version = 0  # the highest version sent
+        self.watch = None  # the process's VersionWatch, once the first snapshot is sent
         await self.accept()
         if self.slot_id > MAX_ID:
             await self._unknown_slot()
@@ -139,9 +142,19 @@ class SlotSeatMapConsumer(_JsonConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         if not await self._send_snapshot():
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            return
+        self.watch = VersionWatch.for_running_loop()
+        self.watch.add(self)
 
     async def disconnect(self, code):
+        if self.watch is not None:
+            self.watch.discard(self)
         await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def repair(self, snapshot: dict):
+        """An update never arrived (apps.bookings.versionwatch): send a fresh snapshot."""
+        if snapshot["version"] > self.sent_version:
+            await self._send_snapshot(snapshot)
 
     async def _send_snapshot(self, snapshot: dict | None = None) -> bool:
         """Send a snapshot (read now unless given); close the socket and return False if none."""

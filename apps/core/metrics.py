@@ -50,6 +50,10 @@ websocket_connections_open = Gauge(
 websocket_connections = Counter(
     "websocket_connections", "WebSocket connections accepted.", ["consumer"]
 )
+seatmap_repairs = Counter(
+    "seatmap_repairs",
+    "Seat-map sockets sent a fresh snapshot because an update was lost on its way.",
+)
 
 
 def websocket_opened(consumer: str) -> None:

@@ -319,6 +319,9 @@ VENUE_WAITLIST_OFFER_SECONDS = int(os.environ.get("VENUE_WAITLIST_OFFER_SECONDS"
 VENUE_WAITLIST_MAX_SKIPS = int(os.environ.get("VENUE_WAITLIST_MAX_SKIPS", "3"))
 # `/ws/me/` warns a user this many seconds before their hold expires (hold_expiring).
 VENUE_HOLD_WARNING_SECONDS = int(os.environ.get("VENUE_HOLD_WARNING_SECONDS", "60"))
+# Every so often each server process compares its seat-map sockets with the database's
+# versions and repairs those that lost an update (apps.bookings.versionwatch); 0 = off.
+VENUE_SEATMAP_CHECK_SECONDS = float(os.environ.get("VENUE_SEATMAP_CHECK_SECONDS", "5"))
 # Uploaded banners and posters: size cap, pixel cap (decompression bombs), stored dimensions.
 VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 VENUE_UPLOAD_MAX_PIXELS = 40_000_000

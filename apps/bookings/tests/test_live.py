@@ -11,9 +11,10 @@ from apps.bookings import consumers, realtime, services
 from apps.bookings.models import Booking, Hold, SeatClaim
 from apps.bookings.seatmap import SeatMapView
 from apps.bookings.selectors import seatmap_snapshot
+from apps.bookings.versionwatch import VersionWatch
 from apps.catalog import services as catalog
 from apps.catalog.tests.fixtures import grid
-from apps.core.metrics import websocket_connections, websocket_connections_open
+from apps.core.metrics import seatmap_repairs, websocket_connections, websocket_connections_open
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Slot
 from venue.asgi import application
@@ -320,3 +321,83 @@ async def test_updates_reach_sockets_without_a_thread_hop_each(
     await communicator.send_json_to({"type": "ping"})
     assert await receive(communicator) == {"type": "pong"}
     await communicator.disconnect()
+
+
+def drop_broadcasts(monkeypatch, kinds=("seatmap.update",)):
+    """Lose every channel-layer message of these types on its way; return the lost ones."""
+    real_send, lost = realtime._group_send, []
+
+    def lossy(group, message):
+        if message["type"] in kinds:
+            lost.append(message)
+            return True
+        return real_send(group, message)
+
+    monkeypatch.setattr(realtime, "_group_send", lossy)
+    return lost
+
+
+async def test_a_lost_last_update_is_repaired_by_the_version_check(
+    customer, reserved_slot, seat_ids, monkeypatch
+):
+    """No later update reveals the gap: the per-process check compares versions itself."""
+    communicator = await watch(reserved_slot.pk)
+    await receive(communicator)
+    lost = drop_broadcasts(monkeypatch)
+    await db(services.hold_create)(user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:2])
+    assert len(lost) == 1
+    check = VersionWatch.for_running_loop()
+    repairs = seatmap_repairs._value.get()
+    # The first check only notes the version: an update gets a whole interval to arrive.
+    assert await check.check() == 0
+    assert await communicator.receive_nothing(timeout=0.1)
+    assert await check.check() == 1
+    snapshot = await receive(communicator)
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["version"] == lost[0]["version"]
+    assert snapshot["seats"][str(seat_ids[0])] == "held"
+    assert seatmap_repairs._value.get() == repairs + 1
+    assert await check.check() == 0  # in step again
+    await communicator.disconnect()
+
+
+async def test_the_version_check_leaves_sockets_in_step_alone(customer, reserved_slot, seat_ids):
+    communicator = await watch(reserved_slot.pk)
+    await receive(communicator)
+    check = VersionWatch.for_running_loop()
+    await check.check()
+    await db(services.hold_create)(user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:1])
+    assert (await receive(communicator))["type"] == "update"
+    assert await check.check() == 0
+    assert await check.check() == 0
+    assert await communicator.receive_nothing(timeout=0.1)
+    await communicator.disconnect()
+    assert check.sockets == {} and check.task is None
+
+
+async def test_the_version_check_closes_sockets_of_a_slot_deleted_unheard(
+    reserved_slot, monkeypatch
+):
+    communicator = await watch(reserved_slot.pk)
+    await receive(communicator)
+    drop_broadcasts(monkeypatch, kinds=("seatmap.gone",))
+    await db(scheduling.slot_delete)(slot=reserved_slot)
+    assert await communicator.receive_nothing(timeout=0.1)
+    await VersionWatch.for_running_loop().check()
+    assert (await receive(communicator))["code"] == "slot_not_found"
+    assert await closed_with(communicator) == consumers.CLOSE_UNKNOWN_SLOT
+
+
+async def test_the_version_check_runs_by_itself(
+    customer, reserved_slot, seat_ids, monkeypatch, settings
+):
+    settings.VENUE_SEATMAP_CHECK_SECONDS = 0.05
+    communicator = await watch(reserved_slot.pk)
+    first = await receive(communicator)
+    assert VersionWatch.for_running_loop().task is not None
+    drop_broadcasts(monkeypatch)
+    await db(services.hold_create)(user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:1])
+    snapshot = await receive(communicator)  # within WAIT, from the check's own task
+    assert (snapshot["type"], snapshot["version"]) == ("snapshot", first["version"] + 1)
+    await communicator.disconnect()
+    assert VersionWatch.for_running_loop().task is None
