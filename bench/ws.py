@@ -7,8 +7,10 @@ created and dropped, with bench/booking.py's helpers) and
 Redis (REDIS_URL: the channel layer that carries updates between the two
 processes). Starts two uvicorn processes on loopback (the rig of tests/lb),
 opens the watchers, half on each, then makes changes through the HTTP API
-(holds, then their releases, alternating between the processes) at a steady
-pace. Each watcher follows the protocol (apps.bookings.seatmap.SeatMapView):
+(holds, then their releases, alternating between two processes) on a fixed
+schedule: by default through two gunicorn processes, as deployed (nginx sends
+the API to the WSGI pool), or with `--api asgi` through the watchers' own
+uvicorn processes, as `make run` serves everything. Each watcher follows the protocol (apps.bookings.seatmap.SeatMapView):
 it applies updates, resyncs on a version gap. Printed: delivery latency
 p50/p95/p99 (from the server's `sent_at` to receipt), delivery ratio, gaps
 detected, and the watchers that missed an update without detecting it: those
@@ -48,6 +50,7 @@ class Watcher:
         self.latencies: list[float] = []
         self.updates = 0
         self.resyncs = 0
+        self.snapshots = 0  # after the first: resync answers and the server's repairs
         self.ws = None
         self.error: str | None = None
 
@@ -62,7 +65,9 @@ class Watcher:
             async for raw in self.ws:
                 received = time.time()
                 message = json.loads(raw)
-                if message.get("type") == "update":
+                if message.get("type") == "snapshot":
+                    self.snapshots += 1
+                elif message.get("type") == "update":
                     self.updates += 1
                     if message.get("sent_at"):
                         self.latencies.append((received - message["sent_at"]) * 1000)
@@ -87,7 +92,8 @@ class WsBench:
         self.base.db_name = f"venue_wsbench_{os.getpid()}"
         self.base.db_url = with_database(self.base.base_url, self.base.db_name)
         self.base.env["DATABASE_URL"] = self.base.db_url
-        self.backends: list[rig.Backend] = []
+        self.backends: list[rig.Backend] = []  # the watchers' (uvicorn)
+        self.api: list[rig.Backend] = []  # where the changes are made
 
     def start_servers(self, run_dir: Path) -> None:
         env = {k: v for k, v in self.base.env.items() if isinstance(v, str)}
@@ -95,12 +101,26 @@ class WsBench:
             name = f"asgi-{index}"
             backend = rig.Backend(name, "asgi", rig.free_port(), env, run_dir / f"{name}.log")
             self.backends.append(backend)
+        if self.args.api == "wsgi":
+            # As deployed (nginx sends the API to gunicorn): two one-worker gunicorns.
+            wsgi_env = {**env, "WEB_CONCURRENCY": "1"}
+            for index in range(2):
+                name = f"wsgi-{index}"
+                log = run_dir / f"{name}.log"
+                self.api.append(rig.Backend(name, "wsgi", rig.free_port(), wsgi_env, log))
+        else:
+            self.api = self.backends
+        for backend in self.servers:
             backend.start()
-        for backend in self.backends:
+        for backend in self.servers:
             backend.wait_ready()
 
+    @property
+    def servers(self) -> list[rig.Backend]:
+        return self.backends + [b for b in self.api if b not in self.backends]
+
     def stop_servers(self) -> None:
-        for backend in self.backends:
+        for backend in self.servers:
             backend.stop()
 
     def truth(self, slot_id: int) -> dict:
@@ -125,38 +145,63 @@ class WsBench:
         return watchers
 
     async def make_changes(self, slot_id: int, seats: list[int], tokens: list[str]) -> dict:
-        """Hold one seat per buyer, then release the holds; alternate the processes."""
-        holds, http_ms, statuses = [], [], {}
-        pause = 1 / self.args.rate
+        """Hold one seat per buyer, then release the holds; alternate the processes.
+
+        Changes start on a fixed schedule (`--rate` per second) whether or not the
+        previous ones have answered, so a slow server cannot lower the rate; the
+        achieved rate is reported."""
+        http_ms, statuses = [], Counter()
+        count = self.args.changes // 2
+        holds: list[asyncio.Future] = [
+            asyncio.get_running_loop().create_future() for _ in range(count)
+        ]
         clients = [
             httpx.AsyncClient(base_url=b.url, timeout=30, headers={"Accept": "application/json"})
-            for b in self.backends
+            for b in self.api
         ]
-        try:
-            count = self.args.changes // 2
-            plan = [("hold", i) for i in range(count)] + [("release", i) for i in range(count)]
-            for n, (kind, i) in enumerate(plan):
-                client = clients[n % 2]
-                headers = {"Authorization": f"Bearer {tokens[i]}"}
-                started = time.perf_counter()
+
+        async def change(n: int, kind: str, i: int) -> None:
+            client = clients[n % 2]
+            headers = {"Authorization": f"Bearer {tokens[i]}"}
+            hold_id = None if kind == "hold" else await holds[i]
+            started = time.perf_counter()
+            try:
                 if kind == "hold":
                     reply = await client.post(
                         "/api/v1/bookings/hold-seats/",
                         json={"slot": slot_id, "seats": [seats[i]]},
                         headers=headers,
                     )
-                    if reply.status_code == 201:
-                        holds.append(reply.json()["id"])
                 else:
-                    reply = await client.delete(f"/api/v1/holds/{holds[i]}/", headers=headers)
+                    reply = await client.delete(f"/api/v1/holds/{hold_id}/", headers=headers)
+                statuses[f"{kind} {reply.status_code}"] += 1
+            except httpx.HTTPError as exc:
+                reply = None
+                statuses[f"{kind} {type(exc).__name__}"] += 1
+            finally:
                 http_ms.append((time.perf_counter() - started) * 1000)
-                key = f"{kind} {reply.status_code}"
-                statuses[key] = statuses.get(key, 0) + 1
-                await asyncio.sleep(max(0.0, pause - (time.perf_counter() - started)))
+                if kind == "hold":
+                    ok = reply is not None and reply.status_code == 201
+                    holds[i].set_result(reply.json()["id"] if ok else 0)
+
+        plan = [("hold", i) for i in range(count)] + [("release", i) for i in range(count)]
+        started = time.perf_counter()
+        tasks = []
+        try:
+            for n, (kind, i) in enumerate(plan):
+                await asyncio.sleep(max(0.0, started + n / self.args.rate - time.perf_counter()))
+                tasks.append(asyncio.create_task(change(n, kind, i)))
+            await asyncio.gather(*tasks)
         finally:
             for client in clients:
                 await client.aclose()
-        return {"http_ms": http_ms, "statuses": statuses, "changes": len(plan)}
+        elapsed = time.perf_counter() - started
+        return {
+            "http_ms": http_ms,
+            "statuses": dict(statuses),
+            "changes": len(plan),
+            "rate": len(plan) / elapsed if elapsed else float("nan"),
+        }
 
     async def scenario(self, slot_id: int, seats: list[int], tokens: list[str]) -> dict:
         started = time.perf_counter()
@@ -184,6 +229,7 @@ class WsBench:
         expected = len(watchers) * result["changes"]
         delivered = sum(w.updates for w in watchers)
         resyncs = sum(w.resyncs for w in watchers)
+        repairs = sum(max(0, w.snapshots - w.resyncs) for w in watchers)
         undetected = sum(
             1
             for w in watchers
@@ -194,7 +240,8 @@ class WsBench:
         closed = Counter(w.error for w in watchers if w.error)
         print(
             f"\n{len(watchers)} watchers ({len(watchers) // 2} per process) connected in "
-            f"{result['connect_s']:.1f} s; {result['changes']} changes at {self.args.rate}/s"
+            f"{result['connect_s']:.1f} s; {result['changes']} changes scheduled at "
+            f"{self.args.rate:g}/s, done at {result['rate']:.1f}/s"
         )
         print(
             f"  delivery latency ms (sent_at -> received)  p50 {percentile(latencies, 50):6.1f}"
@@ -208,7 +255,8 @@ class WsBench:
         )
         print(
             f"  updates delivered: {delivered} of {expected} ({delivered / max(expected, 1):.2%});"
-            f" gaps detected and resynced: {resyncs}; sockets closed: {sum(closed.values())} {dict(closed)}"
+            f" gaps detected and resynced: {resyncs}; snapshots the server sent unasked"
+            f" (version check): {repairs}; sockets closed: {sum(closed.values())} {dict(closed)}"
         )
         print(
             f"  final version {final['version']}; watchers that missed an update without "
@@ -223,7 +271,8 @@ class WsBench:
         args = self.args
         print(
             f"VENUE live seat map bench: {args.watchers} watchers on one showtime, "
-            f"2 uvicorn processes, Redis channel layer"
+            f"2 uvicorn processes, Redis channel layer; changes through 2 "
+            f"{'gunicorn' if args.api == 'wsgi' else 'uvicorn'} processes"
         )
         run_dir = Path(tempfile.mkdtemp(prefix="venue-wsbench-"))
         self.base.create_database()
@@ -255,6 +304,13 @@ def main():
     parser.add_argument("--rate", type=float, default=10.0, help="changes per second")
     parser.add_argument("--rows", type=int, default=10)
     parser.add_argument("--per-row", type=int, default=20)
+    parser.add_argument(
+        "--api",
+        choices=["wsgi", "asgi"],
+        default="wsgi",
+        help="make the changes through two gunicorn processes, as deployed (default), "
+        "or through the watchers' own uvicorn processes, as `make run` serves everything",
+    )
     parser.add_argument("--connect-concurrency", type=int, default=50)
     parser.add_argument("--settle", type=float, default=10.0, help="seconds to wait at the end")
     parser.add_argument("--deadline", type=float, default=150.0, help="bound on the whole run")

@@ -16,9 +16,12 @@ and every change with a version not above it is already in the statuses: the
 consumer drops such updates, and clients should drop them too. A client keeps
 the last version it applied; an update with version > last + 1 means one was
 lost (the channel layer delivers at most once): send `{"type": "resync"}`.
-A snapshot replaces the whole view. A client that reconnects gets a snapshot
-and carries on. A lost last update (no later one shows the gap) is repaired by
-the server: `versionwatch` sends the socket a fresh snapshot.
+Updates go out in version order: changes made at once in different processes
+reach the channel layer in any order, so one that arrives early waits (up to
+`REORDER_WAIT`) for those below it. A snapshot replaces the whole view. A
+client that reconnects gets a snapshot and carries on. A lost last update (no
+later one shows the gap) is repaired by the server: `versionwatch` sends the
+socket a fresh snapshot.
 
 Junk never crashes the socket: text that is not JSON, or JSON of an unknown
 type, gets `{"type": "error", "code", "message"}`; a frame over
@@ -32,13 +35,17 @@ commit: `hold_expiring`, `hold_expired`, `booking_confirmed`, and whatever
 `realtime.notify_user` is given (the waitlist sends `waitlist_offer`).
 """
 
+import asyncio
+import functools
 import json
 import logging
 import time
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.db import DatabaseError
 
 from apps.accounts.websocket import user_from_scope
@@ -50,6 +57,7 @@ from .versionwatch import VersionWatch
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 1024
+REORDER_WAIT = 0.5  # seconds an early update waits for the ones before it
 MESSAGES_PER_SECOND = 5
 BURST = 20
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -69,6 +77,40 @@ def load_snapshot(slot_id: int) -> dict | None:
 
 class _JsonConsumer(ConnectionMetricsMixin, AsyncWebsocketConsumer):
     """Compact JSON out; a per-connection token bucket and a size cap on what comes in."""
+
+    async def __call__(self, scope, receive, send):
+        """Channels' consumer loop, without its per-message task and `asyncio.wait`.
+
+        `AsyncConsumer.__call__` waits on the socket and the channel layer with a
+        fresh task and an `asyncio.wait` for every message; a seat-map update
+        fanned out to thousands of sockets pays that thousands of times. Here each
+        source has one long-lived task for the socket's lifetime. The two run
+        concurrently (a snapshot read for a resync overlaps updates arriving:
+        `SlotSeatMapConsumer` holds updates back while it reads one).
+        """
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            sources.append(self.channel_receive)
+        pumps = [asyncio.ensure_future(self._pump(source)) for source in sources]
+        try:
+            done, _ = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            for pump in done:
+                pump.result()  # StopConsumer when the socket closed; a handler's error
+        except StopConsumer:
+            pass
+        finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+
+    async def _pump(self, source):
+        while True:
+            await self.dispatch(await source())
 
     async def dispatch(self, message):
         """Call the message's handler straight away, without Channels' per-message thread hop.
@@ -132,17 +174,24 @@ class SlotSeatMapConsumer(_JsonConsumer):
         await super().connect()
         self.slot_id = int(self.scope["url_route"]["kwargs"]["slot_id"])
         self.group = group_name(self.slot_id)
-        self.snapshot_version = 0  # of the last snapshot sent: updates up to it are in it
-        self.sent_version = 0  # the highest version sent
+        self.sent_version = 0  # the highest version sent, in an update or a snapshot
+        self.pending: dict[int, tuple[str, float]] = {}  # early updates: version -> (text, arrived)
         self.watch = None  # the process's VersionWatch, once the first snapshot is sent
+        # Snapshot reads in progress: updates wait in `pending` meanwhile (the
+        # channel layer's messages are handled concurrently with the socket's).
+        # The first snapshot counts from the start: nothing goes out before it.
+        self.reading = 1
         await self.accept()
         if self.slot_id > MAX_ID:
             await self._unknown_slot()
             return
         await self.channel_layer.group_add(self.group, self.channel_name)
-        if not await self._send_snapshot():
+        sent = await self._send_snapshot()
+        self.reading -= 1
+        if not sent:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             return
+        await self._flush()
         self.watch = VersionWatch.for_running_loop()
         self.watch.add(self)
 
@@ -159,18 +208,25 @@ class SlotSeatMapConsumer(_JsonConsumer):
     async def _send_snapshot(self, snapshot: dict | None = None) -> bool:
         """Send a snapshot (read now unless given); close the socket and return False if none."""
         if snapshot is None:
+            self.reading += 1
             try:
                 snapshot = await load_snapshot(self.slot_id)
             except DatabaseError:
                 logger.warning("Seat-map snapshot failed", exc_info=True)
                 await self.close(code=CLOSE_TRY_AGAIN_LATER)
                 return False
+            finally:
+                self.reading -= 1
         if snapshot is None:
             await self._unknown_slot()
             return False
-        self.snapshot_version = snapshot["version"]
-        self.sent_version = max(self.sent_version, snapshot["version"])
+        if snapshot["version"] < self.sent_version:
+            # Updates are held back during a read, so only a snapshot given meanwhile
+            # (an organizer edit, a repair) can be newer: the client has that one.
+            return True
+        self.sent_version = snapshot["version"]
         await self.send_json(snapshot)
+        await self._flush()  # drops the early updates it contains, sends any that follow on
         return True
 
     async def _unknown_slot(self):
@@ -188,10 +244,37 @@ class SlotSeatMapConsumer(_JsonConsumer):
     # --- from the channel layer (apps.bookings.realtime)
 
     async def seatmap_update(self, event):
-        if event["version"] <= self.snapshot_version:
-            return  # the snapshot this socket got already contains it
-        self.sent_version = max(self.sent_version, event["version"])
-        await self.send(text_data=event["text"])  # the update, serialised once by the publisher
+        version = event["version"]
+        if version <= self.sent_version or version in self.pending:
+            return  # sent already, or in a snapshot this socket got
+        # The text is the update serialised once by the publisher.
+        self.pending[version] = (event["text"], time.monotonic())
+        await self._flush()
+
+    async def _flush(self):
+        """Send the early updates that now follow on, in version order.
+
+        Changes made at once in different processes reach the channel layer in
+        any order, so an update may arrive before the one just below it. It waits
+        here (`REORDER_WAIT` at most) instead of showing the client a gap that is
+        no gap; once the oldest has waited that long, the one before it is
+        deemed lost and the waiting ones go out, so the client sees the gap and
+        resyncs. Nothing more arriving is the version check's case. Nothing goes
+        out while a snapshot is being read: it is sent first, and then only what
+        it does not contain.
+        """
+        now = time.monotonic()
+        while self.pending:
+            version = min(self.pending)
+            text, arrived = self.pending[version]
+            if version <= self.sent_version:
+                del self.pending[version]  # a snapshot sent meanwhile contains it
+                continue
+            if self.reading or (version > self.sent_version + 1 and now - arrived < REORDER_WAIT):
+                return
+            del self.pending[version]
+            self.sent_version = version
+            await self.send(text_data=text)
 
     async def seatmap_snapshot(self, event):
         if event["snapshot"]["version"] < self.sent_version:

@@ -1,5 +1,6 @@
 """The live seat map `/ws/slots/<id>/` over the settings' channel layer (in-memory or Redis)."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -180,9 +181,10 @@ async def test_resync_answers_a_fresh_snapshot(customer, reserved_slot, seat_ids
 
 
 async def test_a_lost_update_is_detected_and_resync_puts_the_view_right(
-    customer, reserved_slot, seat_ids, monkeypatch
+    customer, organizer, reserved_slot, seat_ids, monkeypatch
 ):
     """Channel layers deliver at most once: drop one broadcast and watch the client recover."""
+    monkeypatch.setattr(consumers, "REORDER_WAIT", 0.05)
     communicator = await watch(reserved_slot.pk)
     view = SeatMapView()
     view.apply(await receive(communicator))
@@ -202,12 +204,16 @@ async def test_a_lost_update_is_detected_and_resync_puts_the_view_right(
         user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[4:5]
     )  # replaces the first hold: frees 0-1, holds 4
     assert len(dropped) == 1
+    # The server waits REORDER_WAIT for the missing one; the next update after that
+    # sends what waited, gap and all.
+    assert await communicator.receive_nothing(timeout=0.1)
+    await db(services.hold_create)(user=organizer, slot_id=reserved_slot.pk, seat_ids=seat_ids[6:7])
 
     update = await receive(communicator)
     assert view.apply(update) == "gap"
     assert view.gaps == 1
     await communicator.send_json_to({"type": "resync"})
-    # The replacement is two changes (release, new hold): the second update may come first.
+    # Updates already on their way may come before the answer.
     while (message := await receive(communicator))["type"] != "snapshot":
         assert view.apply(message) == "gap"
     assert view.apply(message) == "applied"
@@ -216,6 +222,28 @@ async def test_a_lost_update_is_detected_and_resync_puts_the_view_right(
     assert view.seats == expected["seats"]
     assert view.version == expected["version"]
     assert view.seats[str(seat_ids[4])] == "held"
+    await communicator.disconnect()
+
+
+async def test_updates_arriving_out_of_order_go_out_in_order(reserved_slot):
+    """Changes made at once in two processes may reach the channel layer in either order."""
+    communicator = await watch(reserved_slot.pk)
+    version = (await receive(communicator))["version"]
+    layer = get_channel_layer()
+    group = realtime.group_name(reserved_slot.pk)
+
+    def update(n):
+        text = f'{{"type":"update","version":{n}}}'
+        return {"type": "seatmap.update", "version": n, "text": text}
+
+    await layer.group_send(group, update(version + 2))
+    await layer.group_send(group, update(version + 3))
+    assert await communicator.receive_nothing(timeout=0.1)  # waiting for version + 1
+    await layer.group_send(group, update(version + 1))
+    received = [(await receive(communicator))["version"] for _ in range(3)]
+    assert received == [version + 1, version + 2, version + 3]
+    await layer.group_send(group, update(version + 2))  # a duplicate: dropped
+    assert await communicator.receive_nothing(timeout=0.1)
     await communicator.disconnect()
 
 
@@ -401,3 +429,29 @@ async def test_the_version_check_runs_by_itself(
     assert (snapshot["type"], snapshot["version"]) == ("snapshot", first["version"] + 1)
     await communicator.disconnect()
     assert VersionWatch.for_running_loop().task is None
+
+
+async def test_updates_wait_while_a_resync_snapshot_is_read(reserved_slot, monkeypatch):
+    """The socket's messages and the channel layer's are handled concurrently: an update
+    arriving during a resync's read goes out after the snapshot, or not at all if in it."""
+    communicator = await watch(reserved_slot.pk)
+    version = (await receive(communicator))["version"]
+    real_load, release = consumers.load_snapshot, asyncio.Event()
+
+    async def slow_load(slot_id):
+        snapshot = await real_load(slot_id)
+        await release.wait()
+        return snapshot
+
+    monkeypatch.setattr(consumers, "load_snapshot", slow_load)
+    await communicator.send_json_to({"type": "resync"})
+    layer, group = get_channel_layer(), realtime.group_name(reserved_slot.pk)
+    for n in (version, version + 1):  # one the snapshot contains, one it does not
+        text = f'{{"type":"update","version":{n}}}'
+        await layer.group_send(group, {"type": "seatmap.update", "version": n, "text": text})
+    assert await communicator.receive_nothing(timeout=0.2)
+    release.set()
+    assert (await receive(communicator))["type"] == "snapshot"
+    assert (await receive(communicator))["version"] == version + 1
+    assert await communicator.receive_nothing(timeout=0.1)
+    await communicator.disconnect()
