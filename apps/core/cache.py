@@ -1,8 +1,11 @@
-"""A generation-keyed cache for public reads: one counter bump invalidates them all.
+"""A generation-checked cache for public reads: one counter bump invalidates them all.
 
-Cached entries live under keys that embed the current generation; any write to
-public data bumps the generation after commit, so the next read misses and
-rebuilds. Old entries simply expire. A cache outage degrades to uncached reads.
+Any write to public data bumps a generation counter after commit. A cached
+public read is stored with the generation it was built under, and one `MGET`
+fetches both the counter and the entry: an entry of an older generation is a
+miss and is rebuilt. One Redis round trip per cached read (a key that embedded
+the generation needed two: read the counter, then the entry). Old entries
+simply expire. A cache outage degrades to uncached reads.
 """
 
 import hashlib
@@ -44,9 +47,30 @@ def public_cache_bump() -> None:
 
 
 def cache_key(namespace: str, *parts: Any) -> str:
-    """Build a short, safe key for `parts` under the current generation."""
+    """Build a short, safe key for `parts`."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    return f"public:{public_generation()}:{namespace}:{digest}"
+    return f"public:{namespace}:{digest}"
+
+
+def public_cached(key: str, build: Callable[[], Any], timeout: int = DEFAULT_TIMEOUT) -> Any:
+    """Return the public read under `key` if it was built in the current generation;
+    otherwise build it and store it with the generation read before building (so a
+    write that commits meanwhile makes it a miss for the next reader)."""
+    try:
+        found = cache.get_many([GENERATION_KEY, key])
+    except Exception:
+        logger.warning("cache unavailable: read failed", exc_info=True)
+        return build()
+    generation = int(found.get(GENERATION_KEY) or 0)
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
+        return entry[1]
+    value = build()
+    try:
+        cache.set(key, (generation, value), timeout)
+    except Exception:
+        logger.warning("cache unavailable: write failed", exc_info=True)
+    return value
 
 
 def cached(key: str, build: Callable[[], Any], timeout: int = DEFAULT_TIMEOUT) -> Any:

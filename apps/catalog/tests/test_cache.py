@@ -41,3 +41,26 @@ def test_generation_bump_survives_an_evicted_counter(django_capture_on_commit_ca
     ):
         public_cache.public_cache_bump()
     assert public_cache.public_generation() == 1
+
+
+def test_a_cached_public_read_costs_one_cache_round_trip(anon_client, event):
+    anon_client.get("/api/v1/events/")  # builds and stores
+    with (
+        mock.patch.object(
+            public_cache.cache, "get_many", wraps=public_cache.cache.get_many
+        ) as mget,
+        mock.patch.object(public_cache, "public_generation", side_effect=AssertionError),
+        mock.patch.object(public_cache.cache, "set", side_effect=AssertionError),
+    ):
+        assert anon_client.get("/api/v1/events/").json()["count"] == 1
+    assert mget.call_count == 1  # the generation and the entry together (Redis MGET)
+
+
+def test_an_entry_of_an_older_generation_is_rebuilt(django_capture_on_commit_callbacks):
+    key = public_cache.cache_key("test", 1)
+    assert public_cache.public_cached(key, lambda: "first") == "first"
+    assert public_cache.public_cached(key, lambda: "unused") == "first"
+    with django_capture_on_commit_callbacks(execute=True):
+        public_cache.public_cache_bump()
+    assert public_cache.public_cached(key, lambda: "second") == "second"
+    assert public_cache.public_cached(key, lambda: "unused") == "second"

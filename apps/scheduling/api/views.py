@@ -15,7 +15,7 @@ from apps.accounts.permissions import ReadOnlyOrOrganizer
 from apps.catalog import services as catalog_services
 from apps.catalog.api.serializers import EventWriteSerializer, ImageUploadSerializer
 from apps.catalog.models import Event, EventType
-from apps.core.cache import cache_key, cached
+from apps.core.cache import cache_key, public_cached
 
 from .. import selectors, services
 from ..models import Slot
@@ -100,7 +100,7 @@ def _public_cached(request, namespace: str, build):
     """Serve `build()` from the public cache unless the caller may see drafts."""
     if selectors.can_see_drafts(request.user):
         return build()
-    return cached(cache_key(namespace, request.build_absolute_uri()), build)
+    return public_cached(cache_key(namespace, request.build_absolute_uri()), build)
 
 
 @extend_schema_view(
