@@ -34,8 +34,9 @@ import time
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
+from django.db.models import Count, IntegerField, Value
 
-from apps.scheduling.models import Slot
+from apps.scheduling.models import Seating, Slot
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +49,15 @@ def user_group_name(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def bump_version(slot_id: int) -> tuple[int, int]:
+def bump_version(slot_id: int) -> tuple[int, int, str] | None:
     """Add one to the slot's seat-map version in one autocommit statement.
 
-    Return (version, capacity)."""
+    Return (version, capacity, seating), or None if the slot is gone."""
     table = Slot._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET seatmap_version = seatmap_version + 1"  # noqa: S608 - no input
-            " WHERE id = %s RETURNING seatmap_version, capacity",
+            " WHERE id = %s RETURNING seatmap_version, capacity, seating",
             [slot_id],
         )
         return cursor.fetchone()
@@ -117,20 +118,37 @@ def _group_send(group: str, message: dict) -> bool:
     return True
 
 
-def _current_statuses(slot_id: int, seat_ids: list[int]) -> dict[str, str]:
-    from .selectors import live_claims
+def _live_view(slot_id: int, capacity: int, seating: str, seat_ids: list[int]):
+    """Places left and the statuses of `seat_ids`, as the database has them now.
 
-    if not seat_ids:
-        return {}
-    claimed = dict(
-        live_claims()
-        .filter(slot_id=slot_id, seat_id__in=seat_ids)
-        .values_list("seat_id", "booking_id")
+    A reserved slot takes one query: its live claims among the changed seats,
+    and (the row with seat id -1) the count of all its live claims."""
+    from .selectors import live_claims, slot_availability_map
+
+    if seating != Seating.RESERVED:  # general admission: counters, no seats
+        return slot_availability_map({slot_id: capacity})[slot_id], {}
+    live = live_claims().filter(slot_id=slot_id)
+    count = (
+        live.annotate(k=Value(-1, output_field=IntegerField()))
+        .values("k")
+        .annotate(n=Count("id"))
+        .values_list("k", "n")
     )
-    return {
-        str(pk): ("booked" if claimed[pk] else "held") if pk in claimed else "available"
-        for pk in sorted(seat_ids)
-    }
+    rows = (
+        count.union(
+            live.filter(seat_id__in=seat_ids).values_list("seat_id", "booking_id"), all=True
+        )
+        if seat_ids
+        else count
+    )
+    statuses = dict.fromkeys((str(pk) for pk in sorted(seat_ids)), "available")
+    claimed = 0
+    for seat_id, value in rows:
+        if seat_id == -1:
+            claimed = value
+        else:
+            statuses[str(seat_id)] = "booked" if value else "held"
+    return max(capacity - claimed, 0), statuses
 
 
 def publish(slot_id: int, changes: dict[int, str]) -> int | None:
@@ -141,15 +159,14 @@ def publish(slot_id: int, changes: dict[int, str]) -> int | None:
     Call after commit. The message has `sent_at` (Unix seconds) for latency
     measurements.
     """
-    from .selectors import slot_availability_map
-
     try:
-        version, capacity = bump_version(slot_id)
+        version, capacity, seating = bump_version(slot_id)
+        available, statuses = _live_view(slot_id, capacity, seating, list(changes))
         update = {
             "type": "update",
             "version": version,
-            "available": slot_availability_map({slot_id: capacity})[slot_id],
-            "changes": _current_statuses(slot_id, list(changes)),
+            "available": available,
+            "changes": statuses,
             "sent_at": time.time(),
         }
         # Serialised once here, not once per watcher: a change may fan out to thousands.
