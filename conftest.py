@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from apps.core.cache import local_clear
 from apps.core.ratelimit import local_counter
 
 PASSWORD = "correct-horse-battery-staple"
@@ -11,11 +12,14 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    """Rate-limit counters and lockouts must not leak from one test into another."""
+    """Rate-limit counters, lockouts and cached reads must not leak from one test into
+    another."""
     cache.clear()
+    local_clear()
     local_counter.clear()
     yield
     cache.clear()
+    local_clear()
 
 
 @pytest.fixture

@@ -195,7 +195,14 @@ def run(args) -> int:
             admin_url=admin_url,
             redis_url=redis_url,
             db_prefix="venue_load_",
-            env_overrides={"DJANGO_SETTINGS_MODULE": "bench.bare_settings"},
+            env_overrides={
+                "DJANGO_SETTINGS_MODULE": "bench.bare_settings",
+                **(
+                    {"VENUE_PUBLIC_CACHE_LOCAL_SECONDS": str(args.public_cache_local_seconds)}
+                    if args.public_cache_local_seconds is not None
+                    else {}
+                ),
+            },
         )
         # This process writes the benchmark data through the ORM, on the same database.
         os.environ.update({k: v for k, v in started.env.items() if k != "PATH"})
@@ -280,6 +287,12 @@ def main():
     parser.add_argument("--connections", type=int, default=16, help="GET connections")
     parser.add_argument("--seconds", type=float, default=4.0, help="length of one GET round")
     parser.add_argument("--rounds", type=int, default=2, help="GET rounds per side")
+    parser.add_argument(
+        "--public-cache-local-seconds",
+        type=float,
+        help="VENUE_PUBLIC_CACHE_LOCAL_SECONDS for the servers (default: the settings' 1 s; "
+        "0 = every cached read asks Redis)",
+    )
     sys.exit(run(parser.parse_args()))
 
 

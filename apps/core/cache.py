@@ -6,13 +6,22 @@ fetches both the counter and the entry: an entry of an older generation is a
 miss and is rebuilt. One Redis round trip per cached read (a key that embedded
 the generation needed two: read the counter, then the entry). Old entries
 simply expire. A cache outage degrades to uncached reads.
+
+In front of Redis each process keeps what it read for
+`VENUE_PUBLIC_CACHE_LOCAL_SECONDS` (default 1; 0 = off), so a busy list costs no
+round trip at all: after a write, *other* processes may serve the previous
+version for up to that long; the writing process drops its copies at once.
+Bounded to `LOCAL_MAX_ENTRIES` keys (query strings vary). Callers get the same
+object for every hit in a process and must not mutate it.
 """
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -20,6 +29,14 @@ logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public:generation"
 DEFAULT_TIMEOUT = 60
+LOCAL_MAX_ENTRIES = 256
+
+_local: dict[str, tuple[float, Any]] = {}  # key -> (valid until, on time.monotonic; value)
+
+
+def local_clear() -> None:
+    """Forget this process's copies of public reads."""
+    _local.clear()
 
 
 def public_generation() -> int:
@@ -32,6 +49,7 @@ def public_generation() -> int:
 
 
 def _bump() -> None:
+    local_clear()  # this process sees its own writes at once
     try:
         if not cache.add(GENERATION_KEY, 1, timeout=None):
             cache.incr(GENERATION_KEY)
@@ -53,9 +71,25 @@ def cache_key(namespace: str, *parts: Any) -> str:
 
 
 def public_cached(key: str, build: Callable[[], Any], timeout: int = DEFAULT_TIMEOUT) -> Any:
-    """Return the public read under `key` if it was built in the current generation;
-    otherwise build it and store it with the generation read before building (so a
-    write that commits meanwhile makes it a miss for the next reader)."""
+    """Return the public read under `key` from this process's copy if it is recent,
+    else from Redis if it was built in the current generation, else build it."""
+    lifetime = settings.VENUE_PUBLIC_CACHE_LOCAL_SECONDS
+    if lifetime <= 0:
+        return _shared_cached(key, build, timeout)
+    hit = _local.get(key)
+    if hit is not None and time.monotonic() < hit[0]:
+        return hit[1]
+    value = _shared_cached(key, build, timeout)
+    if len(_local) >= LOCAL_MAX_ENTRIES:
+        _local.clear()
+    _local[key] = (time.monotonic() + lifetime, value)
+    return value
+
+
+def _shared_cached(key: str, build: Callable[[], Any], timeout: int) -> Any:
+    """The Redis entry if it was built in the current generation; otherwise build it and
+    store it with the generation read before building (so a write that commits
+    meanwhile makes it a miss for the next reader)."""
     try:
         found = cache.get_many([GENERATION_KEY, key])
     except Exception:

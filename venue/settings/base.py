@@ -322,6 +322,8 @@ VENUE_HOLD_WARNING_SECONDS = int(os.environ.get("VENUE_HOLD_WARNING_SECONDS", "6
 # Every so often each server process compares its seat-map sockets with the database's
 # versions and repairs those that lost an update (apps.bookings.versionwatch); 0 = off.
 VENUE_SEATMAP_CHECK_SECONDS = float(os.environ.get("VENUE_SEATMAP_CHECK_SECONDS", "5"))
+# Each process keeps public reads (the event list) this long in front of Redis (apps.core.cache).
+VENUE_PUBLIC_CACHE_LOCAL_SECONDS = float(os.environ.get("VENUE_PUBLIC_CACHE_LOCAL_SECONDS", "1"))
 # Uploaded banners and posters: size cap, pixel cap (decompression bombs), stored dimensions.
 VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 VENUE_UPLOAD_MAX_PIXELS = 40_000_000
