@@ -149,6 +149,8 @@ def test_every_variable_given_to_the_app_is_documented():
         "POSTGRES_PASSWORD",
         "VENUE_HTTP_PORT",
         "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+        "GUNICORN_MAX_REQUESTS",
         "PROMETHEUS_MULTIPROC_DIR",
         "VENUE_NGINX_<NAME>",
     }
