@@ -260,7 +260,7 @@ def run(args) -> int:
         print(f"  gunicorn / uvicorn = {wsgi.rate / asgi.rate:.2f}")
         print(
             f"  through nginx = {edge.rate / wsgi.rate:.0%} of direct gunicorn"
-            " (nginx opens one upstream connection per request: no upstream keepalive)"
+            " (kept-alive upstream connections)"
         )
 
         errors = sum(n for s, n in [*cached.statuses.items(), *bare.statuses.items()] if s >= 500)

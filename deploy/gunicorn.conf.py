@@ -19,7 +19,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 # SIGTERM: stop accepting, finish the requests in flight (nginx moves on to the others).
 graceful_timeout = 20
-# nginx opens a fresh connection per request (no upstream keepalive).
+# nginx reuses connections to gunicorn and drops idle ones after 1 s
+# (deploy/nginx.conf.template): keep them a little longer here so nginx always
+# closes first.
 keepalive = 2
 # Recycle a worker after this many requests (a guard against slow leaks). Each restart
 # costs about a second of CPU to import Django again: at 2,000 a busy worker restarted
