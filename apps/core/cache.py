@@ -49,7 +49,6 @@ def public_generation() -> int:
 
 
 def _bump() -> None:
-    local_clear()  # this process sees its own writes at once
     try:
         if not cache.add(GENERATION_KEY, 1, timeout=None):
             cache.incr(GENERATION_KEY)
@@ -57,6 +56,9 @@ def _bump() -> None:
         cache.set(GENERATION_KEY, 1, timeout=None)
     except Exception:
         logger.warning("cache unavailable: generation bump failed", exc_info=True)
+    # After the bump, so a copy taken meanwhile (of the old generation) goes too:
+    # this process sees its own writes at once.
+    local_clear()
 
 
 def public_cache_bump() -> None:
