@@ -1,6 +1,7 @@
 """The public pages through Django's test client: rendering, redirects, every error path."""
 
 import json
+import zoneinfo
 
 import pytest
 from django.core.management import call_command
@@ -118,8 +119,13 @@ def test_general_admission_hold_pay_cancel(signed_in, demo):
     hold = Hold.objects.get(user=demo, slot=slot)
     page = signed_in.get(reverse("slot-detail", args=[slot.pk])).content.decode()
     assert "Your hold" in page and "Pay and book" in page and "data-countdown" in page
+    # The hold's end, in the venue's time zone like every other time on the page.
+    venue_tz = zoneinfo.ZoneInfo(slot.screen.venue.timezone)
+    local_end = hold.expires_at.astimezone(venue_tz)
+    assert f"{local_end:%H:%M:%S} {local_end.tzname()}</time>" in page
     page = signed_in.get("/bookings/").content.decode()
     assert "Waiting for payment" in page
+    assert f"{local_end:%H:%M:%S} {local_end.tzname()}</time>" in page
 
     pay = reverse("hold-pay", args=[hold.pk])
     declined = signed_in.post(pay, {"token": "decline", "idempotency_key": "k1"}, follow=True)
