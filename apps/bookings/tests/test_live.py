@@ -180,6 +180,21 @@ async def test_resync_answers_a_fresh_snapshot(customer, reserved_slot, seat_ids
     await communicator.disconnect()
 
 
+def drop_broadcasts(monkeypatch, kinds=("seatmap.update",), limit=None):
+    """Lose channel-layer messages of these types on their way (the first `limit` of them,
+    or all); return the lost ones."""
+    real_send, lost = realtime._group_send, []
+
+    def lossy(group, message):
+        if message["type"] in kinds and (limit is None or len(lost) < limit):
+            lost.append(message)
+            return True  # "sent", and lost on the way
+        return real_send(group, message)
+
+    monkeypatch.setattr(realtime, "_group_send", lossy)
+    return lost
+
+
 async def test_a_lost_update_is_detected_and_resync_puts_the_view_right(
     customer, organizer, reserved_slot, seat_ids, monkeypatch
 ):
@@ -189,16 +204,7 @@ async def test_a_lost_update_is_detected_and_resync_puts_the_view_right(
     view = SeatMapView()
     view.apply(await receive(communicator))
 
-    real_send = realtime._group_send
-    dropped = []
-
-    def lossy(group, message):
-        if message["type"] == "seatmap.update" and not dropped:
-            dropped.append(message)
-            return True  # "sent", and lost on the way
-        return real_send(group, message)
-
-    monkeypatch.setattr(realtime, "_group_send", lossy)
+    dropped = drop_broadcasts(monkeypatch, limit=1)
     await db(services.hold_create)(user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:2])
     await db(services.hold_create)(
         user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[4:5]
@@ -349,20 +355,6 @@ async def test_updates_reach_sockets_without_a_thread_hop_each(
     await communicator.send_json_to({"type": "ping"})
     assert await receive(communicator) == {"type": "pong"}
     await communicator.disconnect()
-
-
-def drop_broadcasts(monkeypatch, kinds=("seatmap.update",)):
-    """Lose every channel-layer message of these types on its way; return the lost ones."""
-    real_send, lost = realtime._group_send, []
-
-    def lossy(group, message):
-        if message["type"] in kinds:
-            lost.append(message)
-            return True
-        return real_send(group, message)
-
-    monkeypatch.setattr(realtime, "_group_send", lossy)
-    return lost
 
 
 async def test_a_lost_last_update_is_repaired_by_the_version_check(
