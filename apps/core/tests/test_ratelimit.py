@@ -1,7 +1,12 @@
+import time
+from types import SimpleNamespace
+
+import django_ratelimit.core
 import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from apps.core import ratelimit
 from apps.core.ratelimit import LocalCounter, parse_rate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("apps.core.tests.urls")]
@@ -13,6 +18,16 @@ REDIS_DOWN = {
         "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
     }
 }
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):
+    """Hold the clock still: counters live in fixed windows, and a test that straddles
+    a window's end would see its count start again."""
+    clock = SimpleNamespace(time=lambda now=time.time(): now)
+    monkeypatch.setattr(ratelimit, "time", clock)
+    monkeypatch.setattr(django_ratelimit.core, "time", clock)
+    return clock
 
 
 def tiers(**rates):
