@@ -25,8 +25,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from apps.catalog.models import EventStatus, Seat
@@ -67,10 +68,12 @@ class Released:
 # --- holds
 
 
-def _slot_for_sale(slot_id: int, now: datetime) -> Slot:
-    slot = Slot.objects.select_related("event").filter(pk=slot_id).first()
+def _slot_for_sale(slot_id: int) -> tuple[Slot, datetime]:
+    """The slot if it is on sale now, and now by the database's clock (one query)."""
+    slot = Slot.objects.select_related("event").annotate(db_now=Now()).filter(pk=slot_id).first()
     if slot is None:
         raise errors.SlotNotOnSale("No such showtime.", code="slot_not_found")
+    now = slot.db_now
     on_sale = (
         slot.status == SlotStatus.SCHEDULED
         and slot.event.status == EventStatus.PUBLISHED
@@ -80,7 +83,7 @@ def _slot_for_sale(slot_id: int, now: datetime) -> Slot:
     )
     if not on_sale:
         raise errors.SlotNotOnSale()
-    return slot
+    return slot, now
 
 
 def _prices(slot: Slot) -> dict[str, Decimal]:
@@ -121,12 +124,30 @@ def _hold_delete(hold: Hold) -> Released:
 
 
 def _hold_insert(**fields) -> Hold:
-    """Insert a hold; a concurrent hold of the same user and slot makes this one a 409."""
+    """Insert a hold; a concurrent hold of the same user and slot makes this one a 409.
+
+    No savepoint: the error ends the caller's transaction (or savepoint), as it should."""
     try:
-        with transaction.atomic():
-            return Hold.objects.create(**fields)
+        return Hold.objects.create(**fields)
     except IntegrityError as exc:  # the unique (user, slot) of a request racing this one
         raise errors.HoldInProgress() from exc
+
+
+def _claims_insert(slot: Slot, hold: Hold, seat_ids: list[int], expires_at: datetime) -> set[int]:
+    """Claim the seats for the hold; return the ids claimed (the others are taken).
+
+    `INSERT ... ON CONFLICT DO NOTHING` on the one-claim-per-seat constraint: a
+    claim being written by a concurrent transaction makes this wait for its end."""
+    table = connection.ops.quote_name(SeatClaim._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(seat_ids))
+    params = [value for pk in seat_ids for value in (slot.pk, pk, hold.pk, expires_at)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (slot_id, seat_id, hold_id, expires_at) VALUES {values}"  # noqa: S608 - placeholders only
+            " ON CONFLICT (slot_id, seat_id) DO NOTHING RETURNING seat_id",
+            params,
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def hold_create(
@@ -161,8 +182,7 @@ def _hold_create_locked(
 ) -> tuple[Hold, Released | None]:
     """The body of hold_create; call inside a transaction (the waitlist reuses it)."""
     require_transaction()
-    now = db_now()
-    slot = _slot_for_sale(slot_id, now)
+    slot, now = _slot_for_sale(slot_id)
     reserved = slot.seating == Seating.RESERVED
     if reserved != (seat_ids is not None) or reserved == (quantity is not None):
         raise errors.SeatingMismatch()
@@ -197,22 +217,11 @@ def _hold_create_locked(
         )
         # Claims of expired holds are free by definition: clear the ones in our way.
         SeatClaim.objects.filter(slot=slot, seat_id__in=ids, expires_at__lte=now).delete()
-        try:
-            with transaction.atomic():
-                SeatClaim.objects.bulk_create(
-                    [
-                        SeatClaim(slot=slot, seat_id=pk, hold=hold, expires_at=expires_at)
-                        for pk in ids
-                    ]
-                )
-        except IntegrityError:
-            taken = sorted(
-                SeatClaim.objects.filter(slot=slot, seat_id__in=ids)
-                .filter(Q(booking__isnull=False) | Q(expires_at__gt=now))
-                .values_list("seat_id", flat=True)
-            )
+        claimed = _claims_insert(slot, hold, ids, expires_at)
+        if len(claimed) < len(ids):  # all or nothing: the caller's rollback undoes ours
             metrics.holds_conflicts.inc()
-            raise errors.SeatUnavailable(details={"seats": taken}) from None
+            taken = [pk for pk in ids if pk not in claimed]
+            raise errors.SeatUnavailable(details={"seats": taken})
         hold.seat_ids = ids
         return hold, released
 
@@ -295,23 +304,42 @@ class Outcome:
     replayed: bool = False
 
 
-def _idempotency_begin(
+def _idempotency_claim(
     user, key: str, fingerprint: str
 ) -> tuple[IdempotencyRecord, Outcome | None]:
+    """Claim (user, key) inside the caller's transaction: a new in-progress record, or the
+    outcome the first request with this key recorded. A record past its lifetime is replaced.
+
+    One `INSERT ... ON CONFLICT DO NOTHING`: a concurrent request with the same key
+    waits for ours to commit, then finds the key taken."""
+    require_transaction()
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
     ttl = timedelta(hours=settings.VENUE_IDEMPOTENCY_TTL_HOURS)
-    with transaction.atomic(durable=True):
-        now = db_now()
-        IdempotencyRecord.objects.filter(user=user, key=key, created_at__lte=now - ttl).delete()
-        record, created = IdempotencyRecord.objects.get_or_create(
-            user=user, key=key, defaults={"request_hash": fingerprint}
-        )
-    if created:
-        return record, None
-    if record.request_hash != fingerprint:
-        raise errors.IdempotencyKeyReused()
-    if record.status == IdempotencyRecord.Status.IN_PROGRESS:
-        raise errors.RequestInProgress()
-    return record, Outcome(record.response_status, record.response_body, replayed=True)
+    created_at = timezone.now()
+    for _ in range(3):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, key, request_hash, status, created_at)"  # noqa: S608 - no input
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+                [user.pk, key, fingerprint, IdempotencyRecord.Status.IN_PROGRESS, created_at],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            record = IdempotencyRecord(
+                id=row[0], user=user, key=key, request_hash=fingerprint, created_at=created_at
+            )
+            return record, None
+        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if record is None:  # purged since our insert looked: claim it again
+            continue
+        if record.created_at > db_now() - ttl:
+            if record.request_hash != fingerprint:
+                raise errors.IdempotencyKeyReused()
+            if record.status == IdempotencyRecord.Status.IN_PROGRESS:
+                raise errors.RequestInProgress()
+            return record, Outcome(record.response_status, record.response_body, replayed=True)
+        record.delete()  # past its lifetime: the key is free again
+    raise errors.RequestInProgress()  # the key keeps changing hands: let the client retry
 
 
 def _idempotency_finish(record: IdempotencyRecord, status: int, body: dict) -> None:
@@ -320,21 +348,36 @@ def _idempotency_finish(record: IdempotencyRecord, status: int, body: dict) -> N
     )
 
 
-def _payment_begin(user, hold_id: int, method: str, record: IdempotencyRecord) -> Payment:
+def _confirm_begin(
+    user, *, key: str, fingerprint: str, hold_id: int, method: str
+) -> tuple[IdempotencyRecord, Outcome | Payment]:
+    """Step 1, one transaction: claim the key, lock the hold, write a pending payment.
+
+    Return the record and the new payment, or the outcome to replay. A missing or
+    expired hold is recorded under the key (so repeats get the same answer) and raised."""
     with transaction.atomic(durable=True):
-        hold = Hold.objects.select_for_update().filter(pk=hold_id, user=user).first()
-        if hold is None:
-            raise errors.HoldNotFound()
-        if hold.expires_at <= db_now():
-            raise errors.HoldExpired()
-        return Payment.objects.create(
-            user=user,
-            hold=hold,
-            slot_id=hold.slot_id,
-            amount=hold.total,
-            provider=method,
-            idempotency=record,
+        record, replay = _idempotency_claim(user, key, fingerprint)
+        if replay is not None:
+            return record, replay
+        hold = (
+            Hold.objects.select_for_update()
+            .annotate(expired=Q(expires_at__lte=Now()))
+            .filter(pk=hold_id, user=user)
+            .first()
         )
+        if hold is not None and not hold.expired:
+            payment = Payment.objects.create(
+                user=user,
+                hold=hold,
+                slot_id=hold.slot_id,
+                amount=hold.total,
+                provider=method,
+                idempotency=record,
+            )
+            return record, payment
+        refusal = errors.HoldNotFound() if hold is None else errors.HoldExpired()
+        _idempotency_finish(record, refusal.status_code, error_body(refusal.code, refusal.message))
+    raise refusal
 
 
 def _payment_set(payment: Payment, status: str, **fields) -> None:
@@ -348,12 +391,13 @@ def booking_confirm(
     *, user, hold_id: int, method: str, token: str, key: str, fingerprint: str
 ) -> Outcome:
     """Pay for a hold and turn it into a booking, at most once per Idempotency-Key."""
-    record, replay = _idempotency_begin(user, key, fingerprint)
-    if replay:
-        return replay
-    payment = None
+    record, begun = _confirm_begin(
+        user, key=key, fingerprint=fingerprint, hold_id=hold_id, method=method
+    )
+    if isinstance(begun, Outcome):
+        return begun
+    payment = begun
     try:
-        payment = _payment_begin(user, hold_id, method, record)
         provider = get_provider(method)
         try:
             result = provider.charge(
@@ -374,12 +418,8 @@ def booking_confirm(
     except ApplicationError as exc:
         _idempotency_finish(record, exc.status_code, error_body(exc.code, exc.message, exc.details))
         raise
-    except Exception:
-        if payment is None:  # nothing reached the provider: the key may be used again
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
-        # Otherwise money may have moved: the key stays in progress (409 to repeats)
-        # until payments_reconcile settles the payment and records the outcome.
-        raise
+    # Any other failure: money may have moved, so the key stays in progress (409 to
+    # repeats) until payments_reconcile settles the payment and records the outcome.
     return Outcome(201, payload)
 
 
@@ -397,7 +437,10 @@ def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
 
     with transaction.atomic(durable=True):
         hold = (
-            Hold.objects.select_for_update().filter(pk=payment.hold_id).first()
+            Hold.objects.select_for_update()
+            .annotate(expired=Q(expires_at__lte=Now()))
+            .filter(pk=payment.hold_id)
+            .first()
             if payment.hold_id
             else None
         )
@@ -412,7 +455,7 @@ def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
                     .values_list("seat_id", flat=True)
                 )
             )
-        if hold is not None and hold.expires_at > db_now() and _claims_intact(hold, seat_ids):
+        if hold is not None and not hold.expired and _claims_intact(hold, seat_ids):
             booking = Booking.objects.create(
                 user_id=hold.user_id, slot_id=hold.slot_id, quantity=hold.quantity, total=hold.total
             )

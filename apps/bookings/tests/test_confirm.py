@@ -132,11 +132,31 @@ def test_expired_hold_is_410(customer, held):
         confirm(customer, held)
     assert not Payment.objects.exists()
     assert not TestProviderCharge.objects.exists()
+    # The refusal is the key's answer: a repeat replays it.
+    again = confirm(customer, held)
+    assert again.replayed and again.status == 410
+    assert again.body["error"]["code"] == "hold_expired"
 
 
 def test_someone_elses_hold_is_not_found(organizer, held):
     with pytest.raises(errors.HoldNotFound):
         confirm(organizer, held)
+    again = confirm(organizer, held)
+    assert again.replayed and again.status == 404
+
+
+def test_a_key_claimed_by_a_request_that_rolled_back_is_free(customer, held, monkeypatch):
+    """The claim, the hold check and the pending payment commit together or not at all."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Payment.objects, "create", broken)
+    with pytest.raises(RuntimeError):
+        confirm(customer, held)
+    assert not IdempotencyRecord.objects.exists()
+    monkeypatch.undo()
+    assert confirm(customer, held).status == 201
 
 
 def test_general_admission_booking_has_one_ticket_per_place(customer, general_slot):
