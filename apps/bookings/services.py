@@ -133,19 +133,26 @@ def _hold_insert(**fields) -> Hold:
         raise errors.HoldInProgress() from exc
 
 
-def _claims_insert(slot: Slot, hold: Hold, seat_ids: list[int], expires_at: datetime) -> set[int]:
+def _claims_insert(
+    slot: Slot, hold: Hold, seat_ids: list[int], expires_at: datetime, now: datetime
+) -> set[int]:
     """Claim the seats for the hold; return the ids claimed (the others are taken).
 
-    `INSERT ... ON CONFLICT DO NOTHING` on the one-claim-per-seat constraint: a
-    claim being written by a concurrent transaction makes this wait for its end."""
+    One upsert on the one-claim-per-seat constraint: a free seat gets a new claim,
+    an expired hold's claim (free by definition) is taken over, a live or booked
+    one is left alone. A claim being written by a concurrent transaction makes
+    this wait for its end, then judge the row as it is."""
     table = connection.ops.quote_name(SeatClaim._meta.db_table)
     values = ", ".join(["(%s, %s, %s, %s)"] * len(seat_ids))
     params = [value for pk in seat_ids for value in (slot.pk, pk, hold.pk, expires_at)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (slot_id, seat_id, hold_id, expires_at) VALUES {values}"  # noqa: S608 - placeholders only
-            " ON CONFLICT (slot_id, seat_id) DO NOTHING RETURNING seat_id",
-            params,
+            " ON CONFLICT (slot_id, seat_id) DO UPDATE"
+            " SET hold_id = EXCLUDED.hold_id, expires_at = EXCLUDED.expires_at"
+            f" WHERE {table}.booking_id IS NULL AND {table}.expires_at <= %s"
+            " RETURNING seat_id",
+            [*params, now],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -215,9 +222,7 @@ def _hold_create_locked(
             kind=kind,
             expires_at=expires_at,
         )
-        # Claims of expired holds are free by definition: clear the ones in our way.
-        SeatClaim.objects.filter(slot=slot, seat_id__in=ids, expires_at__lte=now).delete()
-        claimed = _claims_insert(slot, hold, ids, expires_at)
+        claimed = _claims_insert(slot, hold, ids, expires_at, now)
         if len(claimed) < len(ids):  # all or nothing: the caller's rollback undoes ours
             metrics.holds_conflicts.inc()
             taken = [pk for pk in ids if pk not in claimed]

@@ -72,6 +72,27 @@ def test_an_expired_hold_frees_its_seats_without_any_sweeper(
     assert selectors.slot_available(reserved_slot.pk) == 20
     taken = services.hold_create(user=organizer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:2])
     assert taken.quantity == 2
+    assert sorted(SeatClaim.objects.filter(hold=taken).values_list("seat_id", flat=True)) == sorted(
+        seat_ids[:2]
+    )
+    assert not SeatClaim.objects.filter(hold=hold).exists()
+
+
+def test_a_hold_over_expired_and_live_claims_takes_nothing(
+    customer, organizer, make_user, reserved_slot, seat_ids
+):
+    lapsed = services.hold_create(user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:1])
+    expire(lapsed)
+    live = services.hold_create(
+        user=make_user("third@example.org"), slot_id=reserved_slot.pk, seat_ids=seat_ids[1:2]
+    )
+    with pytest.raises(errors.SeatUnavailable) as caught:
+        services.hold_create(user=organizer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:2])
+    assert caught.value.details == {"seats": [seat_ids[1]]}
+    # All or nothing: the expired claim was not taken over either.
+    assert SeatClaim.objects.get(seat_id=seat_ids[0]).hold_id == lapsed.pk
+    assert SeatClaim.objects.get(seat_id=seat_ids[1]).hold_id == live.pk
+    assert not Hold.objects.filter(user=organizer).exists()
 
 
 @pytest.mark.parametrize(
