@@ -449,7 +449,10 @@ def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
             if payment.hold_id
             else None
         )
-        # Lock the hold's claims too: from here on no new hold can clear them as stale.
+        # `expired` is judged when the locking statement started: a hold that expires
+        # while we wait for its lock still books only if its claims are intact, and
+        # locking them (here) is what settles that against a new hold taking them over.
+        # Lock the hold's claims too: from here on no new hold can take them over.
         seat_ids = ()
         if hold is not None:
             seat_ids = tuple(
