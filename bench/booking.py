@@ -138,15 +138,46 @@ class Bench:
             except subprocess.TimeoutExpired:
                 os.killpg(self.server.pid, signal.SIGKILL)
 
-    def server_memory_mb(self) -> list[float]:
-        """Resident memory of the gunicorn master and each worker, in MB."""
-        pids = [self.server.pid]
+    def server_pids(self) -> list[int]:
+        """The gunicorn master and its workers."""
         children = subprocess.run(
             ["pgrep", "-P", str(self.server.pid)], capture_output=True, text=True
         ).stdout.split()
-        pids += [int(pid) for pid in children]
+        return [self.server.pid, *(int(pid) for pid in children)]
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) used so far by the server, by PostgreSQL (its
+        processes on this machine; 0 if it runs elsewhere) and by this load generator."""
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def used(pid: int | str) -> tuple[str, float]:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            return stat[stat.index("(") + 1 : stat.rindex(")")], (
+                int(fields[11]) + int(fields[12])
+            ) / tick
+
+        totals = {"gunicorn": 0.0, "PostgreSQL": 0.0, "load generator": time.process_time()}
+        for pid in self.server_pids():
+            try:
+                totals["gunicorn"] += used(pid)[1]
+            except OSError:
+                continue
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                name, seconds = used(entry.name)
+            except (OSError, ValueError):
+                continue
+            if name.startswith("postgres"):
+                totals["PostgreSQL"] += seconds
+        return totals
+
+    def server_memory_mb(self) -> list[float]:
+        """Resident memory of the gunicorn master and each worker, in MB."""
         sizes = []
-        for pid in pids:
+        for pid in self.server_pids():
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
@@ -362,7 +393,16 @@ class Bench:
                 plan_one = [
                     (tokens[i], one.pk, seat_one[2 * i : 2 * i + 2]) for i in range(buyers_one)
                 ]
-                rate_one = self.report("one showtime", asyncio.run(self.run_buyers(plan_one)))
+                cpu_before = self.cpu_seconds()
+                result_one = asyncio.run(self.run_buyers(plan_one))
+                cpu_after = self.cpu_seconds()
+                rate_one = self.report("one showtime", result_one)
+                if result_one["confirmed"]:
+                    shares = ", ".join(
+                        f"{name} {(cpu_after[name] - before) / result_one['confirmed'] * 1000:.1f}"
+                        for name, before in cpu_before.items()
+                    )
+                    print(f"  CPU ms per confirmed booking: {shares}")
 
                 plan_many = []
                 seats_many = {

@@ -203,3 +203,22 @@ def test_anonymous_cannot_book(reserved_slot, seat_ids):
     assert hold(client, reserved_slot.pk, seats=seat_ids[:1]).status_code == 401
     assert client.get("/api/v1/bookings/").status_code == 401
     assert client.get("/api/v1/holds/").status_code == 401
+
+
+def test_a_booking_stays_within_its_statement_budget(
+    buyer,
+    reserved_slot,
+    seat_ids,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    """The hot path's SQL statements, seat-map broadcasts included: each costs about half a
+    millisecond of server CPU (README, "Figures measured"). Under the test's transaction
+    every BEGIN/COMMIT pair shows up as SAVEPOINT/RELEASE; the confirm's count includes
+    the confirmation email task (2 reads), which runs eagerly in tests."""
+    with django_assert_max_num_queries(10), django_capture_on_commit_callbacks(execute=True):
+        held = hold(buyer, reserved_slot.pk, seats=seat_ids[:2])
+    assert held.status_code == 201, held.content
+    with django_assert_max_num_queries(27), django_capture_on_commit_callbacks(execute=True):
+        booked = confirm(buyer, held.json()["id"])
+    assert booked.status_code == 201, booked.content
