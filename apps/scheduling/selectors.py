@@ -17,6 +17,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import is_admin, is_organizer
 from apps.catalog.models import Event
 from apps.catalog.selectors import event_editable, event_visible, screen_seats
+from apps.core.db import LocalDate
 
 from . import inventory
 from .models import GenerationJob, Seating, Slot, SlotPrice, SlotStatus
@@ -26,9 +27,27 @@ EVENT_DETAIL_SLOTS = 200
 Viewer = User | AnonymousUser
 
 
-def day_start(day: date) -> datetime:
-    """Midnight UTC at the start of `day` (date filters are UTC days)."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
+# The widest offsets from UTC of any time zone (Kiribati +14:00, Baker Island -12:00).
+EARLIEST_OFFSET, LATEST_OFFSET = timedelta(hours=14), timedelta(hours=12)
+
+
+def on_local_days(
+    qs: QuerySet[Slot], date_from: date | None, date_to: date | None
+) -> QuerySet[Slot]:
+    """Slots starting on those days (both included) as their venue's clock reads them: a
+    23:30 showtime in New York is on its New York day, whatever day it is in UTC then.
+
+    The UTC bounds around the local test only let an index on `starts_at` narrow the rows."""
+    if not (date_from or date_to):
+        return qs
+    qs = qs.alias(local_day=LocalDate("starts_at", "screen__venue__timezone"))
+    if date_from:
+        earliest = datetime.combine(date_from, time.min, tzinfo=UTC) - EARLIEST_OFFSET
+        qs = qs.filter(starts_at__gte=earliest, local_day__gte=date_from)
+    if date_to:
+        latest = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+        qs = qs.filter(starts_at__lt=latest + LATEST_OFFSET, local_day__lte=date_to)
+    return qs
 
 
 def _slot_base() -> QuerySet[Slot]:
@@ -60,17 +79,14 @@ def event_list(
 ) -> QuerySet[Event]:
     """Events annotated with `starts_at`, their next upcoming showtime (within the dates).
 
-    With a date bound, only events with an upcoming showtime in those UTC days remain.
+    With a date bound, only events with an upcoming showtime on those days (each in its
+    venue's time zone) remain.
     """
     qs = event_editable(user) if editable else event_visible(user)
     upcoming = Slot.objects.filter(
         event=OuterRef("pk"), status=SlotStatus.SCHEDULED, starts_at__gt=timezone.now()
     )
-    if date_from:
-        upcoming = upcoming.filter(starts_at__gte=day_start(date_from))
-    if date_to:
-        upcoming = upcoming.filter(starts_at__lt=day_start(date_to + timedelta(days=1)))
-    upcoming = upcoming.order_by("starts_at")
+    upcoming = on_local_days(upcoming, date_from, date_to).order_by("starts_at")
     qs = qs.annotate(
         starts_at=Subquery(upcoming.values("starts_at")[:1]),
         # The next showtime's venue time zone, so pages can show its local time.
@@ -165,13 +181,3 @@ def slot_seat_map(slot: Slot) -> dict[str, Any]:
         "available": slot_availability(slot),
         "seats": seats,
     }
-
-
-def slot_filter_by_dates(
-    qs: QuerySet[Slot], date_from: date | None, date_to: date | None
-) -> QuerySet[Slot]:
-    if date_from:
-        qs = qs.filter(starts_at__gte=day_start(date_from))
-    if date_to:
-        qs = qs.filter(starts_at__lt=day_start(date_to + timedelta(days=1)))
-    return qs

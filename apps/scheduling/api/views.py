@@ -40,10 +40,12 @@ ORDERINGS = [
 
 class DateRangeFilterSet(django_filters.FilterSet):
     date_from = django_filters.DateFilter(
-        method="keep", help_text="Only with a showtime on or after this day (UTC), YYYY-MM-DD."
+        method="keep",
+        help_text="Only with a showtime on or after this day (the venue's local day), YYYY-MM-DD.",
     )
     date_to = django_filters.DateFilter(
-        method="keep", help_text="Only with a showtime on or before this day (UTC), YYYY-MM-DD."
+        method="keep",
+        help_text="Only with a showtime on or before this day (the venue's local day), YYYY-MM-DD.",
     )
 
     def keep(self, queryset, name, value):
@@ -93,7 +95,7 @@ class SlotFilter(DateRangeFilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        return selectors.slot_filter_by_dates(queryset, data.get("date_from"), data.get("date_to"))
+        return selectors.on_local_days(queryset, data.get("date_from"), data.get("date_to"))
 
 
 def _public_cached(request, namespace: str, build):

@@ -1,11 +1,14 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from apps.catalog import services as catalog
 from apps.catalog.models import EventStatus
-from apps.catalog.tests.fixtures import PRICES, client_for
+from apps.catalog.tests.fixtures import PRICES, client_for, grid
+from apps.scheduling import services
 from apps.scheduling.models import Slot, SlotPrice, SlotStatus
 
 pytestmark = pytest.mark.django_db
@@ -243,6 +246,52 @@ def test_slot_list_filters(anon_client, org_client, event, screen):
     assert bad.status_code == 400 and "date_from" in bad.json()["error"]["details"]
     backwards = anon_client.get("/api/v1/slots/?date_from=2030-01-02&date_to=2030-01-01")
     assert backwards.status_code == 400
+
+
+@pytest.fixture
+def far_apart(organizer, event):
+    """A late show in New York and a breakfast show in Tokyo, on different days in UTC
+    than on their own clocks: New York 2030-01-15 22:00 is 2030-01-16 03:00 UTC, Tokyo
+    2030-01-16 08:00 is 2030-01-15 23:00 UTC."""
+    slots = {}
+    for city, zone, local in (
+        ("New York", "America/New_York", datetime(2030, 1, 15, 22)),
+        ("Tokyo", "Asia/Tokyo", datetime(2030, 1, 16, 8)),
+    ):
+        venue = catalog.venue_create(organizer=organizer, name=city, city=city, timezone=zone)
+        screen = catalog.screen_layout_replace(
+            screen=catalog.screen_create(venue=venue, name="Main"), rows=grid("AB", 2, premium_rows="B")
+        )
+        starts_at = local.replace(tzinfo=ZoneInfo(zone))
+        slots[city] = services.slot_create(
+            event=event,
+            screen=screen,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=2),
+            seating="reserved",
+            prices=PRICES,
+        )
+    return slots
+
+
+def test_date_filters_use_the_venues_local_day(anon_client, far_apart):
+    def slots_on(day):
+        response = anon_client.get(f"/api/v1/slots/?date_from={day}&date_to={day}")
+        return [slot["id"] for slot in response.json()["results"]]
+
+    assert slots_on("2030-01-15") == [far_apart["New York"].pk]
+    assert slots_on("2030-01-16") == [far_apart["Tokyo"].pk]
+    assert slots_on("2030-01-14") == slots_on("2030-01-17") == []
+
+
+def test_event_list_date_filters_use_the_venues_local_day(anon_client, event, far_apart):
+    def events_on(day):
+        response = anon_client.get(f"/api/v1/events/?date_from={day}&date_to={day}")
+        return [(e["id"], e["starts_at"]) for e in response.json()["results"]]
+
+    # The event's first showtime on that local day, whatever day it is in UTC.
+    assert events_on("2030-01-15") == [(event.pk, "2030-01-16T03:00:00Z")]
+    assert events_on("2030-01-16") == [(event.pk, "2030-01-15T23:00:00Z")]
 
 
 def test_model_constraints_hold_in_the_database(event, screen):
