@@ -123,6 +123,25 @@ def _hold_delete(hold: Hold) -> Released:
     return Released(slot_id, quantity=quantity, **owner)
 
 
+def _hold_locked(**filters) -> Hold | None:
+    """Lock the hold (not its showtime's row: other buyers keep confirming) and judge, by
+    the database clock in the same query, whether it has expired and whether its
+    showtime still takes bookings (scheduled, its event published, not started)."""
+    return (
+        Hold.objects.select_for_update(of=("self",))
+        .annotate(
+            expired=Q(expires_at__lte=Now()),
+            on_sale=Q(
+                slot__status=SlotStatus.SCHEDULED,
+                slot__event__status=EventStatus.PUBLISHED,
+                slot__starts_at__gt=Now(),
+            ),
+        )
+        .filter(**filters)
+        .first()
+    )
+
+
 def _hold_insert(**fields) -> Hold:
     """Insert a hold; a concurrent hold of the same user and slot makes this one a 409.
 
@@ -359,18 +378,14 @@ def _confirm_begin(
     """Step 1, one transaction: claim the key, lock the hold, write a pending payment.
 
     Return the record and the new payment, or the outcome to replay. A missing or
-    expired hold is recorded under the key (so repeats get the same answer) and raised."""
+    expired hold, or one whose showtime was cancelled or has started, is recorded under
+    the key (so repeats get the same answer) and raised."""
     with transaction.atomic(durable=True):
         record, replay = _idempotency_claim(user, key, fingerprint)
         if replay is not None:
             return record, replay
-        hold = (
-            Hold.objects.select_for_update()
-            .annotate(expired=Q(expires_at__lte=Now()))
-            .filter(pk=hold_id, user=user)
-            .first()
-        )
-        if hold is not None and not hold.expired:
+        hold = _hold_locked(pk=hold_id, user=user)
+        if hold is not None and not hold.expired and hold.on_sale:
             payment = Payment.objects.create(
                 user=user,
                 hold=hold,
@@ -380,7 +395,12 @@ def _confirm_begin(
                 idempotency=record,
             )
             return record, payment
-        refusal = errors.HoldNotFound() if hold is None else errors.HoldExpired()
+        if hold is None:
+            refusal = errors.HoldNotFound()
+        elif hold.expired:
+            refusal = errors.HoldExpired()
+        else:
+            refusal = errors.SlotNotOnSale("This showtime no longer takes bookings.")
         _idempotency_finish(record, refusal.status_code, error_body(refusal.code, refusal.message))
     raise refusal
 
@@ -441,14 +461,7 @@ def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
     from .selectors import booking_payload
 
     with transaction.atomic(durable=True):
-        hold = (
-            Hold.objects.select_for_update()
-            .annotate(expired=Q(expires_at__lte=Now()))
-            .filter(pk=payment.hold_id)
-            .first()
-            if payment.hold_id
-            else None
-        )
+        hold = _hold_locked(pk=payment.hold_id) if payment.hold_id else None
         # `expired` is judged when the locking statement started: a hold that expires
         # while we wait for its lock still books only if its claims are intact, and
         # locking them (here) is what settles that against a new hold taking them over.
@@ -463,7 +476,8 @@ def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
                     .values_list("seat_id", flat=True)
                 )
             )
-        if hold is not None and not hold.expired and _claims_intact(hold, seat_ids):
+        bookable = hold is not None and not hold.expired and _claims_intact(hold, seat_ids)
+        if bookable and hold.on_sale:
             booking = Booking.objects.create(
                 user_id=hold.user_id, slot_id=hold.slot_id, quantity=hold.quantity, total=hold.total
             )
@@ -483,9 +497,14 @@ def _booking_finalize(payment: Payment) -> tuple[Booking, dict]:
                 _idempotency_finish(payment.idempotency, 201, payload)
             transaction.on_commit(lambda: events.booking_confirmed(booking, seat_ids), robust=True)
             return booking, payload
-    # The hold expired (or was swept) between charge and booking: give the money back.
+    # The hold expired (or was swept), or the showtime was cancelled or started, between
+    # charge and booking: give the money back.
     _payment_set(payment, Payment.Status.REFUND_PENDING)
     events.refund_requested(payment.pk)
+    if bookable:
+        raise errors.SlotNotOnSale(
+            "The showtime stopped taking bookings while paying; the charge will be refunded."
+        )
     raise errors.HoldExpired("The hold expired while paying; the charge will be refunded.")
 
 
@@ -515,7 +534,7 @@ def payments_reconcile(*, older_than: timedelta = timedelta(minutes=2)) -> int:
             _payment_set(payment, Payment.Status.CHARGED, provider_ref=ref)
         try:
             _booking_finalize(payment)
-        except errors.HoldExpired as exc:
+        except (errors.HoldExpired, errors.SlotNotOnSale) as exc:
             if payment.idempotency_id:
                 _idempotency_finish(
                     payment.idempotency, exc.status_code, error_body(exc.code, exc.message)

@@ -77,7 +77,10 @@ class ConfirmView(APIView):
         responses={
             201: BookingSerializer,
             402: OpenApiResponse(description="payment_declined (the hold is kept)"),
-            409: OpenApiResponse(description="request_in_progress"),
+            409: OpenApiResponse(
+                description="request_in_progress; slot_not_on_sale (the showtime was "
+                "cancelled, its event cancelled, or it has started: nothing charged)"
+            ),
             410: OpenApiResponse(description="hold_expired"),
             422: OpenApiResponse(description="idempotency_key_reused"),
             502: OpenApiResponse(description="payment_provider_error (nothing booked)"),

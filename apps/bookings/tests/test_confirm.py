@@ -15,6 +15,8 @@ from apps.bookings.models import (
     TestProviderCharge,
 )
 from apps.bookings.payments import ChargeResult, TestProvider
+from apps.catalog.models import Event, EventStatus
+from apps.scheduling.models import Slot, SlotStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +215,25 @@ def test_crash_after_charge_before_recording_is_reconciled_into_a_booking(
     assert again.replayed and again.body["id"] == payment.booking_id
 
 
-def test_crash_after_charge_recorded_and_hold_expired_is_refunded(customer, held, monkeypatch):
+@pytest.mark.parametrize(
+    ("meanwhile", "answer"),
+    [
+        (
+            lambda hold: Hold.objects.filter(pk=hold.pk).update(
+                expires_at=timezone.now() - timedelta(seconds=1)
+            ),
+            410,
+        ),
+        (
+            lambda hold: Slot.objects.filter(pk=hold.slot_id).update(status=SlotStatus.CANCELLED),
+            409,
+        ),
+    ],
+    ids=["hold expired", "showtime cancelled"],
+)
+def test_crash_after_charge_recorded_then_unbookable_is_refunded(
+    customer, held, monkeypatch, meanwhile, answer
+):
     def crash(payment):
         raise CrashAfterCharge()
 
@@ -223,7 +243,7 @@ def test_crash_after_charge_recorded_and_hold_expired_is_refunded(customer, held
     monkeypatch.undo()
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.CHARGED
-    Hold.objects.filter(pk=held.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    meanwhile(held)
 
     assert services.payments_reconcile(older_than=timedelta(0)) == 1
     payment.refresh_from_db()
@@ -231,7 +251,7 @@ def test_crash_after_charge_recorded_and_hold_expired_is_refunded(customer, held
     assert TestProviderCharge.objects.get().refunded
     assert not Booking.objects.exists()
     replay = confirm(customer, held)
-    assert replay.replayed and replay.status == 410
+    assert replay.replayed and replay.status == answer
 
 
 def test_crash_before_charge_is_failed_by_reconcile(customer, held, monkeypatch):
@@ -261,6 +281,48 @@ def test_hold_expiring_while_paying_is_refunded(customer, held, monkeypatch):
         confirm(customer, held)
     assert Payment.objects.get().status == Payment.Status.REFUNDED
     assert TestProviderCharge.objects.get().refunded
+
+
+@pytest.mark.parametrize(
+    "stop_sales",
+    [
+        lambda slot: Slot.objects.filter(pk=slot.pk).update(status=SlotStatus.CANCELLED),
+        lambda slot: Event.objects.filter(pk=slot.event_id).update(status=EventStatus.CANCELLED),
+        lambda slot: Slot.objects.filter(pk=slot.pk).update(
+            starts_at=timezone.now() - timedelta(minutes=1)
+        ),
+    ],
+    ids=["slot cancelled", "event cancelled", "showtime started"],
+)
+def test_a_showtime_that_stopped_taking_bookings_is_not_charged(
+    customer, held, reserved_slot, stop_sales
+):
+    stop_sales(reserved_slot)
+    with pytest.raises(errors.SlotNotOnSale):
+        confirm(customer, held)
+    assert not Payment.objects.exists()
+    assert not TestProviderCharge.objects.exists()
+    assert not Booking.objects.exists()
+    again = confirm(customer, held)
+    assert again.replayed and again.status == 409
+    assert again.body["error"]["code"] == "slot_not_on_sale"
+
+
+def test_a_showtime_cancelled_while_paying_is_refunded(customer, held, reserved_slot, monkeypatch):
+    real_charge = TestProvider.charge
+
+    def charge_then_cancel(self, **kwargs):
+        result = real_charge(self, **kwargs)
+        Slot.objects.filter(pk=reserved_slot.pk).update(status=SlotStatus.CANCELLED)
+        return result
+
+    monkeypatch.setattr(TestProvider, "charge", charge_then_cancel)
+    with pytest.raises(errors.SlotNotOnSale):
+        confirm(customer, held)
+    assert not Booking.objects.exists()
+    assert Payment.objects.get().status == Payment.Status.REFUNDED
+    assert TestProviderCharge.objects.get().refunded
+    assert IdempotencyRecord.objects.get().response_status == 409
 
 
 def test_charge_result_is_a_value():
