@@ -260,7 +260,8 @@ def far_apart(organizer, event):
     ):
         venue = catalog.venue_create(organizer=organizer, name=city, city=city, timezone=zone)
         screen = catalog.screen_layout_replace(
-            screen=catalog.screen_create(venue=venue, name="Main"), rows=grid("AB", 2, premium_rows="B")
+            screen=catalog.screen_create(venue=venue, name="Main"),
+            rows=grid("AB", 2, premium_rows="B"),
         )
         starts_at = local.replace(tzinfo=ZoneInfo(zone))
         slots[city] = services.slot_create(
