@@ -188,16 +188,25 @@ class CrashAfterCharge(Exception):
     pass
 
 
+def after_charge(monkeypatch, effect) -> None:
+    """Let the test provider charge, then run `effect` (what happens while paying)."""
+    real_charge = TestProvider.charge
+
+    def charge(self, **kwargs):
+        result = real_charge(self, **kwargs)
+        effect()
+        return result
+
+    monkeypatch.setattr(TestProvider, "charge", charge)
+
+
 def test_crash_after_charge_before_recording_is_reconciled_into_a_booking(
     customer, held, monkeypatch
 ):
-    real_charge = TestProvider.charge
-
-    def charge_then_crash(self, **kwargs):
-        real_charge(self, **kwargs)
+    def crash():
         raise CrashAfterCharge()
 
-    monkeypatch.setattr(TestProvider, "charge", charge_then_crash)
+    after_charge(monkeypatch, crash)
     with pytest.raises(CrashAfterCharge):
         confirm(customer, held)
     payment = Payment.objects.get()
@@ -269,14 +278,12 @@ def test_crash_before_charge_is_failed_by_reconcile(customer, held, monkeypatch)
 
 
 def test_hold_expiring_while_paying_is_refunded(customer, held, monkeypatch):
-    real_charge = TestProvider.charge
-
-    def slow_charge(self, **kwargs):
-        result = real_charge(self, **kwargs)
-        Hold.objects.filter(pk=held.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-        return result
-
-    monkeypatch.setattr(TestProvider, "charge", slow_charge)
+    after_charge(
+        monkeypatch,
+        lambda: Hold.objects.filter(pk=held.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        ),
+    )
     with pytest.raises(errors.HoldExpired):
         confirm(customer, held)
     assert Payment.objects.get().status == Payment.Status.REFUNDED
@@ -309,14 +316,10 @@ def test_a_showtime_that_stopped_taking_bookings_is_not_charged(
 
 
 def test_a_showtime_cancelled_while_paying_is_refunded(customer, held, reserved_slot, monkeypatch):
-    real_charge = TestProvider.charge
-
-    def charge_then_cancel(self, **kwargs):
-        result = real_charge(self, **kwargs)
-        Slot.objects.filter(pk=reserved_slot.pk).update(status=SlotStatus.CANCELLED)
-        return result
-
-    monkeypatch.setattr(TestProvider, "charge", charge_then_cancel)
+    after_charge(
+        monkeypatch,
+        lambda: Slot.objects.filter(pk=reserved_slot.pk).update(status=SlotStatus.CANCELLED),
+    )
     with pytest.raises(errors.SlotNotOnSale):
         confirm(customer, held)
     assert not Booking.objects.exists()
@@ -334,18 +337,15 @@ def test_a_hold_whose_seats_were_cleared_as_expired_is_refunded_not_booked(
 ):
     """The charge takes long, the hold lapses, another buyer takes a seat, then the
     hold's expiry is pushed back (clock skew): the booking must not be written."""
-    real_charge = TestProvider.charge
 
-    def slow_charge(self, **kwargs):
-        result = real_charge(self, **kwargs)
+    def lapse_lose_a_seat_and_come_back():
         past = timezone.now() - timedelta(seconds=1)
         Hold.objects.filter(pk=held.pk).update(expires_at=past)
         SeatClaim.objects.filter(hold=held).update(expires_at=past)
         services.hold_create(user=organizer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:1])
         Hold.objects.filter(pk=held.pk).update(expires_at=timezone.now() + timedelta(minutes=1))
-        return result
 
-    monkeypatch.setattr(TestProvider, "charge", slow_charge)
+    after_charge(monkeypatch, lapse_lose_a_seat_and_come_back)
     with pytest.raises(errors.HoldExpired):
         confirm(customer, held)
     assert not Booking.objects.exists()
