@@ -289,12 +289,23 @@ async def test_unknown_slot_is_closed_with_4404(path):
     assert await closed_with(communicator) == 4404
 
 
-async def test_a_foreign_origin_is_refused(reserved_slot):
+@pytest.mark.parametrize(
+    "origin", [b"https://evil.test", b"http://localhost.evil.test", b"null", b"\xff\xfe"]
+)
+async def test_a_foreign_or_unreadable_origin_is_refused(reserved_slot, origin):
     communicator = WebsocketCommunicator(
-        application, f"/ws/slots/{reserved_slot.pk}/", headers=[(b"origin", b"https://evil.test")]
+        application, f"/ws/slots/{reserved_slot.pk}/", headers=[(b"origin", origin)]
     )
     connected, _ = await communicator.connect(timeout=WAIT)
     assert not connected
+
+
+async def test_a_program_without_origin_watches_the_seat_map(reserved_slot):
+    """A mobile app or a script sends no Origin: anonymous watching is allowed (API.md)."""
+    communicator = await watch(reserved_slot.pk, headers=[])
+    snapshot = await receive(communicator)
+    assert snapshot["type"] == "snapshot"
+    await communicator.disconnect()
 
 
 async def test_junk_gets_an_error_and_the_socket_stays_up(reserved_slot):

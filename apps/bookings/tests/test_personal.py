@@ -70,6 +70,30 @@ async def test_the_access_cookie_signs_the_socket_in(customer):
     await communicator.disconnect()
 
 
+async def test_a_program_without_origin_signs_in_with_a_bearer_token(customer):
+    header = await db(bearer)(customer)
+    communicator = WebsocketCommunicator(application, "/ws/me/", headers=[header])
+    connected, _ = await communicator.connect(timeout=WAIT)
+    assert connected
+    assert await receive(communicator) == {"type": "hello", "user": customer.pk}
+    await communicator.disconnect()
+
+
+async def test_another_sites_page_cannot_read_the_personal_channel(customer):
+    """A foreign page's handshake carries the visitor's cookie and the page's Origin: refused."""
+    token = await db(lambda: str(AccessToken.for_user(customer)))()
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/me/",
+        headers=[
+            (b"origin", b"https://evil.test"),
+            (b"cookie", f"{access_cookie_name()}={token}".encode()),
+        ],
+    )
+    connected, _ = await communicator.connect(timeout=WAIT)
+    assert not connected
+
+
 async def test_a_deactivated_user_is_refused(customer):
     header = await db(bearer)(customer)
     customer.is_active = False
