@@ -8,7 +8,6 @@ visitor's cookies by accident and is let through; `/ws/me/` still needs its own
 credentials (`Authorization: Bearer <access>` on the upgrade request).
 """
 
-
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 
@@ -35,6 +34,3 @@ def site_origin_validator(application):
     if settings.DEBUG and not allowed_hosts:
         allowed_hosts = ["localhost", "127.0.0.1", "[::1]"]
     return SiteOriginValidator(application, allowed_hosts)
-
-
-
