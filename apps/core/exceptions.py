@@ -6,6 +6,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -41,6 +42,43 @@ class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
     message = "The request conflicts with the current state."
+
+
+class ServiceUnavailable(ApplicationError):
+    """A dependency the request needs (the database) did not answer: try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "service_unavailable"
+    message = "The service is briefly unavailable. Please try again in a few seconds."
+    retry_after = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True for a failure of the database itself rather than of the request: unreachable,
+    connection lost mid-request, no free pooled connection in time, statement timeout.
+
+    psycopg reports all of these as OperationalError (PoolTimeout and QueryCanceled are
+    subclasses) or InterfaceError (a connection already closed); a bare DatabaseError is
+    the driver losing the connection without saying how. Integrity, data and programming
+    errors are bugs or refusals, not outages."""
+    for error in (exc, exc.__cause__):
+        if isinstance(error, OperationalError | InterfaceError) or type(error) is DatabaseError:
+            return True
+    return False
+
+
+def log_database_unavailable(exc: BaseException, request=None) -> None:
+    """One line per request that met a database outage, with the request id; no traceback."""
+    logger.warning(
+        "database_unavailable: %s: %s",
+        type(exc).__name__,
+        str(exc).strip().splitlines()[0][:300] if str(exc).strip() else "",
+        extra={
+            "event": "database_unavailable",
+            "path": getattr(request, "path", None),
+            "method": getattr(request, "method", None),
+        },
+    )
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
@@ -88,10 +126,16 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     # Imported here: authentication classes import this module while DRF's views load.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    if database_unavailable(exc):
+        log_database_unavailable(exc, context.get("request"))
+        exc = ServiceUnavailable()
+        exc.logged = True
     if isinstance(exc, ApplicationError):
         response = Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
         if getattr(exc, "retry_after", None):
             response["Retry-After"] = str(exc.retry_after)
+        if getattr(exc, "logged", False):
+            response._has_been_logged = True  # Django's request logger: logged once, above
         return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -1,11 +1,19 @@
 """Core endpoints: health probes and error pages (the pages themselves live in apps.site)."""
 
+import sys
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 
-from .exceptions import error_body
+from .exceptions import (
+    ServiceUnavailable,
+    database_unavailable,
+    error_body,
+    log_database_unavailable,
+)
 from .health import readiness
 
 
@@ -36,6 +44,12 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 handler (an exception no view turned into a response). A database
+    outage is a 503 that says to try again, logged here once without a traceback."""
+    _, exc, _ = sys.exc_info()
+    if exc is not None and database_unavailable(exc):
+        log_database_unavailable(exc, request)
+        return service_unavailable(request)
     if _wants_json(request):
         return JsonResponse(
             error_body("server_error", "Something went wrong on our side. Quote the request id."),
@@ -54,3 +68,18 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(error_body("bad_request", "Bad request."), status=400)
     return render(request, "400.html", status=400)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: the API's error shape, or a page that needs no database."""
+    if _wants_json(request):
+        error = ServiceUnavailable()
+        response = JsonResponse(error_body(error.code, error.message), status=error.status_code)
+    else:
+        # Rendered without the request's context: the base template would ask the (absent)
+        # database who is signed in.
+        html = render_to_string("503.html", {"request_id": getattr(request, "request_id", "")})
+        response = HttpResponse(html, status=ServiceUnavailable.status_code)
+    response["Retry-After"] = str(ServiceUnavailable.retry_after)
+    response._has_been_logged = True  # logged once by the caller, not again by Django
+    return response

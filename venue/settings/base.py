@@ -99,8 +99,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = 60
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A bounded pool of connections per process (psycopg_pool), the same under WSGI and
+    # ASGI: a request waits up to VENUE_DB_POOL_TIMEOUT seconds for a free connection,
+    # then gets a 503; a process never opens more than VENUE_DB_POOL_MAX_SIZE. Size it so
+    # that processes x max size stays below PostgreSQL's max_connections, leaving room
+    # for Celery, migrations and admin sessions (README "Database connections").
+    # VENUE_DB_POOL=off: one connection per thread, closed after each request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # the pool checks before lending
+    # A statement running longer than this is cancelled (a 503, never a hung worker); 0 = no cap.
+    VENUE_DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("VENUE_DB_STATEMENT_TIMEOUT_MS", "15000"))
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "options": f"-c statement_timeout={VENUE_DB_STATEMENT_TIMEOUT_MS}",
+            "connect_timeout": int(os.environ.get("VENUE_DB_CONNECT_TIMEOUT", "3")),
+        }
+    )
+    if env_flag("VENUE_DB_POOL", True):
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": int(os.environ.get("VENUE_DB_POOL_MIN_SIZE", "1")),
+            "max_size": int(os.environ.get("VENUE_DB_POOL_MAX_SIZE", "8")),
+            "timeout": float(os.environ.get("VENUE_DB_POOL_TIMEOUT", "5")),
+        }
 # Services own their transactions (STYLE.md rule 2).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

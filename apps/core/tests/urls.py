@@ -1,5 +1,6 @@
 """A URLconf for core tests: the real routes plus views that misbehave on purpose."""
 
+from django.db import OperationalError, connection, transaction
 from django.urls import include, path
 from rest_framework import generics, serializers
 from rest_framework.exceptions import Throttled
@@ -70,6 +71,30 @@ class BookingView(APIView):
         return Response({"held": True})
 
 
+class DatabaseDownView(APIView):
+    def get(self, request):
+        raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+class SlowQueryView(APIView):
+    """A statement past its timeout: PostgreSQL cancels it (QueryCanceled)."""
+
+    def get(self, request):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 50")  # undone with the transaction
+            cursor.execute("SELECT pg_sleep(2)")
+        return Response({"slept": True})
+
+
+class QueryView(APIView):
+    def get(self, request):
+        return Response({"users": User.objects.count()})
+
+
+def page_database_down(request):
+    raise OperationalError("server closed the connection unexpectedly")
+
+
 def page_boom(request):
     raise RuntimeError("page failure")
 
@@ -83,7 +108,11 @@ urlpatterns = [
     path("api/test/users/", UserListView.as_view()),
     path("api/test/catalog/", CatalogView.as_view()),
     path("api/test/booking/", BookingView.as_view()),
+    path("api/test/database-down/", DatabaseDownView.as_view()),
+    path("api/test/slow-query/", SlowQueryView.as_view()),
+    path("api/test/query/", QueryView.as_view()),
     path("test/page-boom/", page_boom),
+    path("test/page-database-down/", page_database_down),
     path("", include("venue.urls")),
 ]
 handler404 = "apps.core.views.page_not_found"
