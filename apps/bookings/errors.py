@@ -69,7 +69,8 @@ class IdempotencyKeyReused(ApplicationError):
 
 class RequestInProgress(Conflict):
     code = "request_in_progress"
-    message = "A request with this Idempotency-Key is still being processed."
+    message = "A request with this Idempotency-Key is still being processed. Repeat it shortly."
+    retry_after = 2
 
 
 class BookingNotFound(NotFound):

@@ -253,7 +253,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.VenueAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -313,6 +313,11 @@ VENUE_RATE_LIMIT_TIERS = {
 # Booking engine
 VENUE_CANCEL_CUTOFF_MINUTES = int(os.environ.get("VENUE_CANCEL_CUTOFF_MINUTES", "0"))
 VENUE_IDEMPOTENCY_TTL_HOURS = 24
+# After the charge, a confirm retries a database outage this long before answering 503.
+VENUE_CONFIRM_SETTLE_SECONDS = float(os.environ.get("VENUE_CONFIRM_SETTLE_SECONDS", "8"))
+# A pending or charged payment nobody has moved for this long is settled by a repeat of its
+# request or by payments_reconcile. Keep it above the providers' charge timeout.
+VENUE_PAYMENT_STALE_SECONDS = float(os.environ.get("VENUE_PAYMENT_STALE_SECONDS", "15"))
 # payment.method of a confirm request -> provider class (apps.bookings.payments).
 VENUE_PAYMENT_PROVIDERS = {"test": "apps.bookings.payments.TestProvider"}
 # Without a broker, the ASGI process runs the beat schedule itself (apps.core.periodic).
@@ -320,7 +325,7 @@ VENUE_EMBEDDED_BEAT = env_flag("VENUE_EMBEDDED_BEAT", True)
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bookings.expire_holds", "schedule": 10.0},
     "warn-expiring-holds": {"task": "bookings.warn_expiring_holds", "schedule": 10.0},
-    "reconcile-payments": {"task": "bookings.reconcile_payments", "schedule": 60.0},
+    "reconcile-payments": {"task": "bookings.reconcile_payments", "schedule": 10.0},
     "purge-idempotency-records": {"task": "bookings.purge_idempotency_records", "schedule": 3600.0},
     "promote-waitlists": {"task": "waitlist.promote_waiting", "schedule": 30.0},
 }

@@ -1,4 +1,4 @@
-"""Settle payments a crash left between charge and booking (beat runs this every minute)."""
+"""Settle payments a crash left between charge and booking (beat runs this every 10 s)."""
 
 from datetime import timedelta
 
@@ -14,10 +14,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--older-than",
             type=float,
-            default=120.0,
-            help="Only payments untouched for this many seconds (default 120).",
+            default=None,
+            help="Only payments untouched for this many seconds "
+            "(default VENUE_PAYMENT_STALE_SECONDS, 15).",
         )
 
-    def handle(self, *args, older_than: float, **options):
-        settled = payments_reconcile(older_than=timedelta(seconds=older_than))
+    def handle(self, *args, older_than: float | None, **options):
+        settled = payments_reconcile(
+            older_than=None if older_than is None else timedelta(seconds=older_than)
+        )
         self.stdout.write(f"settled {settled} payment(s)")
