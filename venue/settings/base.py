@@ -115,6 +115,10 @@ else:
             "connect_timeout": int(os.environ.get("VENUE_DB_CONNECT_TIMEOUT", "3")),
         }
     )
+    # Behind PgBouncer in transaction pooling mode (README "Database connections").
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_flag(
+        "VENUE_DB_DISABLE_SERVER_SIDE_CURSORS", False
+    )
     if env_flag("VENUE_DB_POOL", True):
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": int(os.environ.get("VENUE_DB_POOL_MIN_SIZE", "1")),
