@@ -102,17 +102,43 @@ def movie_poster_clear(*, movie: Movie) -> Movie:
 # --- Events
 
 
+_KEEP = object()
+
+
+def _banner_content(banner):
+    """Validate and re-encode a new banner before anything is written: `None` clears it,
+    `_KEEP` leaves it alone."""
+    if banner is _KEEP or banner is None:
+        return banner
+    return image_process(banner, max_size=settings.VENUE_BANNER_MAX_SIZE, name="banner")
+
+
 @transaction.atomic
-def event_create(*, organizer: User, **fields: Any) -> Event:
+def event_create(*, organizer: User, banner=None, **fields: Any) -> Event:
+    """Create an event, with its banner if one is given, in one transaction: a bad banner
+    writes nothing."""
+    content = _banner_content(banner)
     event = Event(organizer=organizer, **fields)
     _save(event)
+    if content is not None:
+        _replace_file(event, "banner", content)
     return event
 
 
 @transaction.atomic
-def event_update(*, event: Event, **fields: Any) -> Event:
-    _assign(event, fields)
-    _save(event)
+def event_update(*, event: Event, banner=_KEEP, **fields: Any) -> Event:
+    """Change an event's fields and, when `banner` is given, set (an upload) or clear
+    (`None`) its banner, all or nothing: on any error the row and `event` are unchanged."""
+    content = _banner_content(banner)
+    before = {name: getattr(event, name) for name in fields}
+    try:
+        _assign(event, fields)
+        _save(event)
+        if content is not _KEEP and (content is not None or event.banner):
+            _replace_file(event, "banner", content)
+    except Exception:
+        _assign(event, before)
+        raise
     return event
 
 
@@ -121,17 +147,12 @@ def event_delete(*, event: Event) -> None:
     _delete(event, "event")
 
 
-@transaction.atomic
 def event_banner_set(*, event: Event, upload) -> Event:
-    content = image_process(upload, max_size=settings.VENUE_BANNER_MAX_SIZE, name="banner")
-    _replace_file(event, "banner", content)
-    return event
+    return event_update(event=event, banner=upload)
 
 
-@transaction.atomic
 def event_banner_clear(*, event: Event) -> Event:
-    _replace_file(event, "banner", None)
-    return event
+    return event_update(event=event, banner=None)
 
 
 # --- Venues and screens

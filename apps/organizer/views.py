@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -72,21 +73,20 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 def _event_save(request, form: EventForm, event=None):
+    """Save the form's event and its banner in one service call: all or nothing."""
     data = dict(form.cleaned_data)
     banner = data.pop("banner", None)
+    if banner is False:
+        data["banner"] = None  # "clear" ticked
+    elif isinstance(banner, UploadedFile):  # else the form hands back the current banner
+        data["banner"] = banner
     try:
         if event is None:
-            event = catalog.event_create(organizer=request.user, **data)
-        else:
-            event = catalog.event_update(event=event, **data)
-        if banner:
-            catalog.event_banner_set(event=event, upload=banner)
-        elif banner is False and event.banner:
-            catalog.event_banner_clear(event=event)
+            return catalog.event_create(organizer=request.user, **data)
+        return catalog.event_update(event=event, **data)
     except ApplicationError as exc:
         apply_service_error(form, exc)
         return None
-    return event
 
 
 @require_http_methods(["GET", "POST"])

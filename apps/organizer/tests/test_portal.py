@@ -108,6 +108,9 @@ def test_event_create_validates_uploads_banner_and_edits(portal, seeded):
         {"type": "play", "title": "Renamed", "city": "Porto", "status": "draft", "banner": bad},
     ).content.decode()
     assert "not an image we can read" in text
+    event.refresh_from_db()
+    assert (event.title, event.status) == ("New Play", "published")  # nothing of the edit kept
+    assert event.banner
     response = portal.post(
         reverse("organizer:event-edit", args=[event.pk]),
         {
@@ -123,6 +126,21 @@ def test_event_create_validates_uploads_banner_and_edits(portal, seeded):
     assert event.title == "Renamed" and not event.banner
     assert "Renamed" in portal.get("/organizer/events/").content.decode()
     assert portal.get(reverse("organizer:event-edit", args=[999999])).status_code == 404
+
+
+def test_event_create_with_a_bad_banner_writes_nothing(portal, seeded):
+    """The event and its banner are one service call: a bad banner saves no event, so
+    submitting the form again cannot make a second one."""
+    before = Event.objects.count()
+    fields = {"type": "play", "title": "Twice", "city": "Porto", "status": "published"}
+    for _ in range(2):
+        bad = SimpleUploadedFile("b.png", b"not an image", content_type="image/png")
+        page = portal.post("/organizer/events/new/", {**fields, "banner": bad})
+        assert page.status_code == 200 and "not an image we can read" in page.content.decode()
+    assert Event.objects.count() == before
+    response = portal.post("/organizer/events/new/", {**fields, "banner": png()})
+    assert response.status_code == 302
+    assert Event.objects.filter(title="Twice").count() == 1
 
 
 def test_venue_screen_layout_and_schedule(portal, seeded, django_capture_on_commit_callbacks):
