@@ -46,3 +46,8 @@ class InvalidRule(ApplicationError):
 class RuntimeExceedsOpeningHours(ApplicationError):
     code = "runtime_exceeds_opening_hours"
     message = "The show is longer than the screen's opening hours."
+
+
+class SlotHasBookings(Conflict):
+    code = "slot_has_bookings"
+    message = "The showtime has bookings and cannot be deleted; cancel it instead."

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, ProtectedError
 from django.utils import timezone
 
 from apps.catalog.errors import LayoutInUse
@@ -24,6 +24,7 @@ from .errors import (
     InvalidTimeRange,
     LayoutEmpty,
     RuntimeExceedsOpeningHours,
+    SlotHasBookings,
     SlotInPast,
     SlotOverlap,
     SlotStarted,
@@ -250,7 +251,13 @@ def slot_update(*, slot: Slot, **fields: Any) -> Slot:
 
 @transaction.atomic
 def slot_delete(*, slot: Slot) -> None:
-    slot.delete()
+    """Delete a showtime nobody has booked (its holds and waitlist go with it); one with
+    bookings, even cancelled ones, is kept for the organizer's books: cancel it instead."""
+    try:
+        with transaction.atomic():
+            slot.delete()
+    except ProtectedError as exc:
+        raise SlotHasBookings(details={"bookings": len(exc.protected_objects)}) from exc
 
 
 # --- Layout changes of screens with slots

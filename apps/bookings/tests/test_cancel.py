@@ -80,3 +80,23 @@ def test_seats_of_a_cancelled_booking_can_be_booked_again(
     services.booking_cancel(user=customer, booking_id=first.pk)
     second = book(organizer, reserved_slot.pk, seat_ids=seat_ids[:2])
     assert second.status == "confirmed"
+
+
+def test_deleting_a_booked_showtime_is_a_409_and_deletes_nothing(
+    org_client, customer, reserved_slot
+):
+    """Bookings protect their showtime: the API answers 409 `slot_has_bookings` (it used
+    to answer 500 on the ProtectedError), and the showtime, its bookings and its seats
+    stay as they were; a showtime nobody booked deletes (its holds go with it)."""
+    seats = list(reserved_slot.screen.seats.values_list("pk", flat=True)[:2])
+    booking = book(customer, reserved_slot.pk, seat_ids=seats)
+    response = org_client.delete(f"/api/v1/slots/{reserved_slot.pk}/")
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "slot_has_bookings"
+    assert Slot.objects.filter(pk=reserved_slot.pk).exists()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed" and booking.claims.count() == 2
+
+    services.booking_cancel(user=customer, booking_id=booking.pk)
+    response = org_client.delete(f"/api/v1/slots/{reserved_slot.pk}/")
+    assert response.status_code == 409  # cancelled bookings stay in the books too
