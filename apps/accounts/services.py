@@ -15,6 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from apps.core.exceptions import ApplicationError
+from apps.core.ratelimit import client_ip
 
 from . import lockout
 from .audit import audit
@@ -71,7 +72,7 @@ def user_register(*, email: str, password: str, full_name: str) -> User:
 def user_login(*, request, email: str, password: str) -> User:
     """Check credentials under the per-account lockout; the same error for any wrong pair."""
     email = User.objects.normalize_email(email)
-    ip = request.META.get("REMOTE_ADDR", "")
+    ip = client_ip(request)  # behind a proxy, the client's, as the rate limits see it
     locked_for = lockout.seconds_locked(email)
     if locked_for:
         audit("login_refused_locked", email=email, ip=ip, level=logging.WARNING)

@@ -7,6 +7,7 @@ as a blank or broken page.
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -47,10 +48,9 @@ def login_required_page(view):
         else:
             messages.info(request, "Log in to continue.")
         back = request.get_full_path() if request.method == "GET" else request.POST.get("next")
-        target = reverse("login")
         if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-            target += "?" + f"next={back}"
-        return redirect(target)
+            return redirect_to_login(back, login_url=reverse("login"))  # `next` URL-encoded
+        return redirect("login")
 
     return wrapper
 

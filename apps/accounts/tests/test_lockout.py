@@ -92,3 +92,17 @@ def test_lockout_is_off_when_rate_limits_are_off(api_client, customer, clock):
     for _ in range(6):
         assert login(api_client, customer.email, "wrong").status_code == 401
     assert login(api_client, customer.email, PASSWORD).status_code == 200
+
+
+@override_settings(VENUE_CLIENT_IP_HEADER="HTTP_X_REAL_IP")
+def test_login_records_the_client_address_behind_the_proxy(api_client, customer, caplog):
+    """The audit log and the lockout see the client's address as the rate limits do
+    (the proxy's header), not the proxy's REMOTE_ADDR."""
+    api_client.post(
+        "/api/v1/auth/login/",
+        {"email": customer.email, "password": "wrong-password"},
+        HTTP_X_REAL_IP="203.0.113.7",
+        REMOTE_ADDR="10.0.0.2",
+    )
+    failed = [r for r in caplog.records if getattr(r, "event", "") == "login_failed"]
+    assert [r.ip for r in failed] == ["203.0.113.7"]

@@ -73,6 +73,9 @@ def test_slot_page_has_seat_map_data_and_reserved_space(client, demo):
 def test_anonymous_visitors_are_sent_to_login(client, demo):
     response = client.get("/bookings/")
     assert response.status_code == 302 and response["Location"] == "/login/?next=/bookings/"
+    # The way back keeps its own query: `next` is encoded, so `&x=1` is not lost to /login/.
+    response = client.get("/bookings/?page=2&x=1")
+    assert response["Location"] == "/login/?next=/bookings/%3Fpage%3D2%26x%3D1"
     client.cookies[access_cookie_name()] = "expired-token"
     client.get("/bookings/")
     page = client.get("/login/").content.decode()
