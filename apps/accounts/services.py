@@ -163,3 +163,19 @@ def user_ensure(*, email: str, password: str, full_name: str, role: str = Role.C
         user.set_password(password)
     user.save()
     return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool, by: User | None = None) -> bool:
+    """Activate or deactivate an account (effective on its next request); a deactivated
+    account's refresh tokens are revoked. Nobody deactivates themself. True if changed."""
+    if by is not None and by.pk == user.pk and not active:
+        raise ApplicationError("You cannot deactivate your own account.", code="forbidden_self")
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit("user_activated" if active else "user_deactivated", target_user_id=user.pk)
+    if not active:
+        transaction.on_commit(lambda: tokens_revoke_all(user))
+    return True

@@ -1,8 +1,11 @@
+import contextlib
+
 from django.contrib import admin, messages
 
+from apps.accounts.adminsite import ReadOnlyAdmin, ServiceAdmin
 from apps.core.exceptions import ApplicationError
 
-from . import services
+from . import errors, services
 from .models import Booking, GeneralInventory, Hold, IdempotencyRecord, Payment, SeatClaim, Ticket
 
 
@@ -12,9 +15,22 @@ class TicketInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["number", "seat", "code"]
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        return True  # shown with a booking the viewer may see
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdmin):
+    """Bookings are read here and cancelled by booking_cancel (the action): never
+    edited or deleted, they are the organizer's books."""
+
+    owner_field = "slot__event__organizer"
     list_display = ["reference", "user", "slot", "status", "quantity", "total", "created_at"]
     list_filter = ["status", "created_at"]
     search_fields = ["reference", "user__email", "slot__event__title"]
@@ -25,10 +41,13 @@ class BookingAdmin(admin.ModelAdmin):
     inlines = [TicketInline]
     actions = ["cancel_bookings"]
 
-    def has_add_permission(self, request):
-        return False
+    def has_cancel_permission(self, request) -> bool:
+        return self.has_view_permission(request)
 
-    @admin.action(description="Cancel selected bookings (frees seats, refunds, moves the waitlist)")
+    @admin.action(
+        description="Cancel selected bookings (frees seats, refunds, moves the waitlist)",
+        permissions=["cancel"],
+    )
     def cancel_bookings(self, request, queryset):
         done = 0
         for booking in queryset:
@@ -42,15 +61,31 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(admin.ModelAdmin):
+class HoldAdmin(ServiceAdmin):
+    """Holds are read here; deleting one releases it (hold_release), giving back its seats
+    or its general-admission places."""
+
+    owner_field = "slot__event__organizer"
+    organizer_actions = frozenset({"view", "delete"})
     list_display = ["id", "user", "slot", "kind", "quantity", "total", "expires_at"]
     list_filter = ["kind"]
     search_fields = ["user__email"]
     readonly_fields = ["user", "slot", "kind", "quantity", "total", "expires_at", "created_at"]
 
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def service_delete(self, request, obj):
+        # Expired, booked or released meanwhile: nothing is left to give back.
+        with contextlib.suppress(errors.HoldNotFound):
+            services.hold_release(hold_id=obj.pk)
+
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["id", "user", "amount", "provider", "status", "provider_ref", "updated_at"]
     list_filter = ["status", "provider"]
     search_fields = ["provider_ref", "user__email", "booking__reference"]
@@ -58,18 +93,18 @@ class PaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(SeatClaim)
-class SeatClaimAdmin(admin.ModelAdmin):
+class SeatClaimAdmin(ReadOnlyAdmin):
     list_display = ["slot", "seat", "hold", "booking", "expires_at"]
     readonly_fields = ["slot", "seat", "hold", "booking", "expires_at"]
 
 
 @admin.register(GeneralInventory)
-class GeneralInventoryAdmin(admin.ModelAdmin):
+class GeneralInventoryAdmin(ReadOnlyAdmin):
     list_display = ["slot", "available"]
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_display = ["key", "user", "status", "response_status", "created_at"]
     list_filter = ["status"]
     search_fields = ["key", "user__email"]

@@ -285,10 +285,13 @@ def _hold_create_locked(
     return hold, released
 
 
-def hold_release(*, user, hold_id: int) -> None:
-    """Give a hold's seats back at once."""
+def hold_release(*, hold_id: int, user=None) -> None:
+    """Give a hold's seats back at once (places of general admission included).
+
+    `user=None` is the admin path (any hold)."""
     with transaction.atomic(durable=True):
-        hold = Hold.objects.select_for_update().filter(pk=hold_id, user=user).first()
+        holds = Hold.objects.select_for_update().filter(pk=hold_id)
+        hold = (holds if user is None else holds.filter(user=user)).first()
         if hold is None:
             raise errors.HoldNotFound()
         released = _hold_delete(hold)

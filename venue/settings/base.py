@@ -26,7 +26,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.accounts.admin_app.VenueAdminConfig",  # django.contrib.admin, VENUE's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
