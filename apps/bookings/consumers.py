@@ -4,8 +4,8 @@
 
 - on connect `{"type": "snapshot", "version", "available", "seats"}`;
 - then `{"type": "update", "version", "available", "changes", "sent_at"}` per
-  committed change, versions rising by one per change (`sent_at` is an
-  addition to API.md: when the server sent it, Unix seconds);
+  committed change, versions rising by one per change (`sent_at` is
+  when the server sent it, Unix seconds, for measuring latency);
 - `{"type": "resync"}` answers a fresh snapshot, `{"type": "ping"}` a pong;
 - an organizer edit (times, status, layout) pushes a fresh snapshot unasked.
 

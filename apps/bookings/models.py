@@ -1,6 +1,6 @@
 """Holds, seat claims, bookings, tickets, payments and idempotency records.
 
-How the database makes overselling impossible (DESIGN.md invariants 1-3, 7):
+How the database makes overselling impossible (docs/architecture.md, invariants 1-3 and 7):
 
 - Reserved seating: a `SeatClaim` row exists for each seat of a slot that is held
   or booked, with a unique constraint on (slot, seat). A hold inserts the claims

@@ -31,7 +31,7 @@ import pytest
 
 from . import rig
 
-TEST_PASSWORD = "venue-demo-pass"  # manage.py seed_demo (API.md)
+TEST_PASSWORD = "venue-demo-pass"  # manage.py seed_demo (docs/api.md)
 TEST_EMAIL = "demo@venue.test"
 
 

@@ -1,4 +1,4 @@
-"""Auth endpoints of API.md: cookies for browsers, token pairs for programs."""
+"""Auth endpoints of docs/api.md: cookies for browsers, token pairs for programs."""
 
 from django.contrib import messages
 from django.http import HttpResponseRedirect

@@ -301,7 +301,7 @@ async def test_a_foreign_or_unreadable_origin_is_refused(reserved_slot, origin):
 
 
 async def test_a_program_without_origin_watches_the_seat_map(reserved_slot):
-    """A mobile app or a script sends no Origin: anonymous watching is allowed (API.md)."""
+    """A mobile app or a script sends no Origin: anonymous watching is allowed (docs/api.md)."""
     communicator = await watch(reserved_slot.pk, headers=[])
     snapshot = await receive(communicator)
     assert snapshot["type"] == "snapshot"

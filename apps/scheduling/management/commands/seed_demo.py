@@ -1,4 +1,4 @@
-"""Load the demo data of API.md. Idempotent: running it again creates no duplicates."""
+"""Load the demo data of docs/api.md. Idempotent: running it again creates no duplicates."""
 
 from datetime import time, timedelta
 
