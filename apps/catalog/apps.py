@@ -5,6 +5,3 @@ class CatalogConfig(AppConfig):
     name = "apps.catalog"
     label = "catalog"
     verbose_name = "Catalog"
-
-    def ready(self) -> None:
-        from . import receivers  # noqa: F401  (public cache invalidation)

@@ -27,6 +27,7 @@ def _save(instance: models.Model) -> None:
             "The request has invalid fields.", code="validation_error", details=exc.message_dict
         ) from exc
     instance.save()
+    public_cache_bump()
 
 
 def _assign(instance: models.Model, fields: dict[str, Any]) -> None:
@@ -38,6 +39,7 @@ def _delete(instance: models.Model, what: str) -> None:
     try:
         with transaction.atomic():
             instance.delete()
+            public_cache_bump()
     except ProtectedError as exc:
         raise InUse(
             f"This {what} is still used by showtimes or events; remove those first "
@@ -58,6 +60,7 @@ def _replace_file(instance: models.Model, field: str, content) -> None:
     else:
         getattr(instance, field).save(content.name, content, save=False)
     instance.save(update_fields=[field, "updated_at"])
+    public_cache_bump()
     if old_name:
         transaction.on_commit(lambda: storage.delete(old_name))
 

@@ -61,9 +61,28 @@ def _bump() -> None:
     local_clear()
 
 
+class _Bump:
+    """The after-commit bump of one transaction (a callable, to be found again)."""
+
+    done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        _bump()
+
+
 def public_cache_bump() -> None:
-    """Invalidate every cached public read once the current transaction commits."""
-    transaction.on_commit(_bump)
+    """Invalidate every cached public read once the current transaction commits: once per
+    transaction, however many of its writes call this."""
+    connection = transaction.get_connection()
+    # A bump already waiting in this block or one around it (its savepoints all still open).
+    active = set(connection.savepoint_ids)
+    if any(
+        isinstance(callback, _Bump) and not callback.done and sids <= active
+        for sids, callback, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_Bump())
 
 
 def cache_key(namespace: str, *parts: Any) -> str:

@@ -16,7 +16,7 @@ from apps.catalog.models import Event, EventStatus, Screen, Seat
 from apps.core.cache import public_cache_bump
 from apps.core.exceptions import ApplicationError
 
-from . import generation
+from . import generation, signals
 from .errors import (
     EventCancelled,
     InvalidPrices,
@@ -212,6 +212,7 @@ def slot_update(*, slot: Slot, **fields: Any) -> Slot:
     slot = Slot.objects.select_for_update(of=("self",)).select_related("event").get(pk=slot.pk)
     if slot.starts_at <= timezone.now():
         raise SlotStarted()
+    capacity_before = slot.capacity
     prices = fields.pop("prices", None)
     moving = "starts_at" in fields or "ends_at" in fields
     if "starts_at" in fields and "ends_at" not in fields:
@@ -241,11 +242,15 @@ def slot_update(*, slot: Slot, **fields: Any) -> Slot:
         conflicts = _overlapping(screen, slot.starts_at, slot.ends_at, exclude=slot.pk)
         if conflicts:
             raise _overlap_error(conflicts)
+    if slot.capacity != capacity_before:  # bookings moves (or refuses) the places left
+        signals.slot_capacity_changing.send(sender=Slot, slot=slot, before=capacity_before)
     try:
         with transaction.atomic():
             slot.save()
     except IntegrityError as exc:
         raise SlotOverlap() from exc
+    public_cache_bump()
+    signals.send_after_commit(signals.slot_changed, slot_id=slot.pk)
     return slot
 
 
@@ -253,11 +258,14 @@ def slot_update(*, slot: Slot, **fields: Any) -> Slot:
 def slot_delete(*, slot: Slot) -> None:
     """Delete a showtime nobody has booked (its holds and waitlist go with it); one with
     bookings, even cancelled ones, is kept for the organizer's books: cancel it instead."""
+    slot_id = slot.pk
     try:
         with transaction.atomic():
             slot.delete()
     except ProtectedError as exc:
         raise SlotHasBookings(details={"bookings": len(exc.protected_objects)}) from exc
+    public_cache_bump()
+    signals.send_after_commit(signals.slot_deleted, slot_id=slot_id)
 
 
 # --- Layout changes of screens with slots
@@ -301,8 +309,9 @@ def slots_follow_layout(*, screen: Screen) -> None:
     )
     for slot in upcoming.select_for_update().order_by("pk"):
         slot.capacity = seats
-        slot.seatmap_version += 1
-        slot.save(update_fields=["capacity", "seatmap_version", "updated_at"])
+        slot.save(update_fields=["capacity", "updated_at"])
+        # Watchers get a new snapshot (under a new version) once the layout commits.
+        signals.send_after_commit(signals.slot_changed, slot_id=slot.pk)
 
 
 # --- Schedule rules and generation

@@ -2,12 +2,10 @@
 
 import logging
 
-from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from apps.bookings import events as booking_events
-from apps.scheduling.models import Slot
+from apps.scheduling import signals as scheduling_signals
 
 from . import selectors, services
 from .tasks import promote_slot
@@ -22,19 +20,14 @@ def promote_on_seats_freed(sender, slot_id: int, **kwargs) -> None:
         promote_slot.delay(slot_id)
 
 
-@receiver(post_save, sender=Slot)
-def promote_on_slot_change(sender, instance: Slot, created: bool, **kwargs) -> None:
-    """An organizer raised the capacity (or the layout grew): promote after the edit commits."""
-    if created or not selectors.slot_has_live_entries(instance.pk):
-        return
-
-    def promote(slot_id=instance.pk) -> None:
+@receiver(scheduling_signals.slot_changed)
+def promote_on_slot_change(sender, slot_id: int, **kwargs) -> None:
+    """An organizer raised the capacity (or the layout grew): promote, after the commit."""
+    if selectors.slot_has_live_entries(slot_id):
         try:
             promote_slot.delay(slot_id)
         except Exception:  # never fail the organizer's edit; the periodic pass retries
             logger.exception("Waitlist promotion failed", extra={"slot_id": slot_id})
-
-    transaction.on_commit(promote, robust=True)
 
 
 @receiver(booking_events.booking_made)

@@ -228,3 +228,13 @@ def test_general_capacity_changes_follow_into_the_inventory(customer, general_sl
     with pytest.raises(errors.CapacityBelowSold):
         slot_update(slot=Slot.objects.get(pk=general_slot.pk), capacity=4)
     assert GeneralInventory.objects.get(slot=general_slot).available == 5
+    assert Slot.objects.get(pk=general_slot.pk).capacity == 10  # refused before the write
+
+
+def test_saving_a_slot_directly_runs_no_booking_rule(customer, general_slot):
+    """The capacity rule lives in slot_update, not in a post_save receiver: a raw save
+    (a shell, a data migration) changes the row and nothing else, and raises nothing."""
+    services.hold_create(user=customer, slot_id=general_slot.pk, quantity=5)
+    general_slot.capacity = 4
+    general_slot.save()
+    assert GeneralInventory.objects.get(slot=general_slot).available == 25

@@ -257,7 +257,9 @@ def test_generation_is_organizer_only_and_isolated(
     assert org_client.get(f"/api/v1/events/{event.pk}/generate-slots/999999/").status_code == 404
 
 
-def test_layout_changes_follow_upcoming_slots(org_client, event, screen):
+def test_layout_changes_follow_upcoming_slots(
+    org_client, event, screen, django_capture_on_commit_callbacks
+):
     services.slots_generate(rule_for(event, screen, date_to=tomorrow()))
     url = f"/api/v1/screens/{screen.pk}/layout/"
     # Removing seats under upcoming showtimes is refused.
@@ -274,7 +276,9 @@ def test_layout_changes_follow_upcoming_slots(org_client, event, screen):
     ]
     # Adding priced seats is fine, and the showtimes grow with the screen.
     rows = grid("ABCDE", 5, premium_rows="DE")
-    assert org_client.put(url, {"rows": rows}).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert org_client.put(url, {"rows": rows}).status_code == 200
+    # One new seat-map version per showtime (announced after commit), not two.
     assert set(Slot.objects.values_list("capacity", "seatmap_version")) == {(25, 1)}
     # Once the showtimes are cancelled, seats may go.
     Slot.objects.update(status="cancelled")
