@@ -38,11 +38,12 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from apps.catalog.models import EventStatus, Seat
+from apps.catalog.models import Seat
 from apps.core import metrics
 from apps.core.db import db_now, require_transaction
 from apps.core.exceptions import ApplicationError, database_unavailable, error_body
-from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot, SlotStatus
+from apps.scheduling import sales
+from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot
 
 from . import errors, events
 from .models import (
@@ -78,20 +79,17 @@ class Released:
 
 def _slot_for_sale(slot_id: int) -> tuple[Slot, datetime]:
     """The slot if it is on sale now, and now by the database's clock (one query)."""
-    slot = Slot.objects.select_related("event").annotate(db_now=Now()).filter(pk=slot_id).first()
+    slot = (
+        Slot.objects.select_related("event")
+        .annotate(db_now=Now(), on_sale=sales.on_sale())
+        .filter(pk=slot_id)
+        .first()
+    )
     if slot is None:
         raise errors.SlotNotOnSale("No such showtime.", code="slot_not_found")
-    now = slot.db_now
-    on_sale = (
-        slot.status == SlotStatus.SCHEDULED
-        and slot.event.status == EventStatus.PUBLISHED
-        and (slot.sales_open_at is None or slot.sales_open_at <= now)
-        and now < (slot.sales_close_at or slot.starts_at)
-        and now < slot.starts_at
-    )
-    if not on_sale:
+    if not slot.on_sale:
         raise errors.SlotNotOnSale()
-    return slot, now
+    return slot, slot.db_now
 
 
 def _prices(slot: Slot) -> dict[str, Decimal]:
@@ -134,16 +132,12 @@ def _hold_delete(hold: Hold) -> Released:
 def _hold_locked(**filters) -> Hold | None:
     """Lock the hold (not its showtime's row: other buyers keep confirming) and judge, by
     the database clock in the same query, whether it has expired and whether its
-    showtime still takes bookings (scheduled, its event published, not started)."""
+    showtime is still on sale (`scheduling.sales.on_sale`)."""
     return (
         Hold.objects.select_for_update(of=("self",))
         .annotate(
             expired=Q(expires_at__lte=Now()),
-            on_sale=Q(
-                slot__status=SlotStatus.SCHEDULED,
-                slot__event__status=EventStatus.PUBLISHED,
-                slot__starts_at__gt=Now(),
-            ),
+            on_sale=sales.on_sale("slot__"),
         )
         .filter(**filters)
         .first()
@@ -205,16 +199,41 @@ def hold_create(
             kind=kind,
             lifetime_seconds=lifetime_seconds,
         )
-        if released:
-            transaction.on_commit(lambda: events.seats_released(released), robust=True)
-        transaction.on_commit(lambda: events.hold_created(hold, hold.seat_ids), robust=True)
+        _hold_announce(hold, released)
     return hold
+
+
+def offer_hold_create(
+    *, user, slot_id: int, seat_ids: list[int] | None, quantity: int | None, lifetime_seconds: int
+) -> Hold:
+    """Hold places for a waitlist offer, inside the caller's transaction (the waitlist
+    marks its entry offered in the same one): all or nothing, in a savepoint of its own,
+    with the same checks, refusals and after-commit announcements as `hold_create`."""
+    require_transaction()
+    with transaction.atomic():
+        hold, released = _hold_create_locked(
+            user=user,
+            slot_id=slot_id,
+            seat_ids=seat_ids,
+            quantity=quantity,
+            kind=Hold.Kind.OFFER,
+            lifetime_seconds=lifetime_seconds,
+        )
+    _hold_announce(hold, released)
+    return hold
+
+
+def _hold_announce(hold: Hold, released: Released | None) -> None:
+    """After commit: the replaced hold's seats are free, the new hold's are held."""
+    if released:
+        transaction.on_commit(lambda: events.seats_released(released), robust=True)
+    transaction.on_commit(lambda: events.hold_created(hold, hold.seat_ids), robust=True)
 
 
 def _hold_create_locked(
     *, user, slot_id, seat_ids, quantity, kind, lifetime_seconds
 ) -> tuple[Hold, Released | None]:
-    """The body of hold_create; call inside a transaction (the waitlist reuses it)."""
+    """The body of hold_create and offer_hold_create; call inside a transaction."""
     require_transaction()
     slot, now = _slot_for_sale(slot_id)
     reserved = slot.seating == Seating.RESERVED

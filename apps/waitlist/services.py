@@ -31,14 +31,14 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from apps.bookings import errors as booking_errors
-from apps.bookings import events as booking_events
 from apps.bookings import selectors as booking_selectors
 from apps.bookings.models import Booking, Hold
-from apps.bookings.services import Released, _hold_create_locked, hold_release
-from apps.catalog.models import EventStatus, Seat
+from apps.bookings.services import hold_release, offer_hold_create
+from apps.catalog.models import Seat
 from apps.core.db import db_now
 from apps.core.exceptions import ApplicationError
-from apps.scheduling.models import Seating, Slot, SlotStatus
+from apps.scheduling import sales
+from apps.scheduling.models import Seating, Slot
 
 from . import errors, notifications, selectors
 from .models import MAX_QUANTITY, WaitlistEntry, WaitlistQueue
@@ -55,13 +55,7 @@ MAX_CONFLICTS = 5  # lost races with live buyers in a row before leaving it to t
 
 
 def _check_on_sale(slot: Slot) -> None:
-    now = timezone.now()
-    if not (
-        slot.status == SlotStatus.SCHEDULED
-        and slot.event.status == EventStatus.PUBLISHED
-        and (slot.sales_open_at is None or slot.sales_open_at <= now)
-        and now < (slot.sales_close_at or slot.starts_at)
-    ):
+    if not Slot.objects.filter(sales.on_sale(), pk=slot.pk).exists():
         raise booking_errors.SlotNotOnSale()
 
 
@@ -219,15 +213,13 @@ def _promote_step(slot_id: int) -> tuple[Step, int | None]:
         if entry is None:  # left while we planned
             return Step.CONFLICT, None
         try:
-            with transaction.atomic():
-                hold, released = _hold_create_locked(
-                    user=entry.user,
-                    slot_id=slot_id,
-                    seat_ids=plan.seat_ids,
-                    quantity=None if plan.seat_ids is not None else plan.quantity,
-                    kind=Hold.Kind.OFFER,
-                    lifetime_seconds=settings.VENUE_WAITLIST_OFFER_SECONDS,
-                )
+            hold = offer_hold_create(
+                user=entry.user,
+                slot_id=slot_id,
+                seat_ids=plan.seat_ids,
+                quantity=None if plan.seat_ids is not None else plan.quantity,
+                lifetime_seconds=settings.VENUE_WAITLIST_OFFER_SECONDS,
+            )
         except booking_errors.SeatUnavailable:
             return Step.CONFLICT, None
         except booking_errors.SlotNotOnSale:
@@ -243,15 +235,9 @@ def _promote_step(slot_id: int) -> tuple[Step, int | None]:
             )
         queue.last_promoted_at = now
         queue.save(update_fields=["last_promoted_at"])
-        transaction.on_commit(lambda: _announce(entry, hold, released), robust=True)
+        entry_id = entry.pk
+        transaction.on_commit(lambda: notifications.offer_made(entry_id), robust=True)
     return Step.OFFERED, entry.pk
-
-
-def _announce(entry: WaitlistEntry, hold: Hold, released: Released | None) -> None:
-    if released is not None:  # the offer replaced a hold of the same user
-        booking_events.seats_released(released)
-    booking_events.hold_created(hold, hold.seat_ids)
-    notifications.offer_made(entry.pk)
 
 
 def _work_pending(slot_id: int) -> bool:

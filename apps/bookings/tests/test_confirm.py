@@ -298,8 +298,12 @@ def test_hold_expiring_while_paying_is_refunded(customer, held, monkeypatch):
         lambda slot: Slot.objects.filter(pk=slot.pk).update(
             starts_at=timezone.now() - timedelta(minutes=1)
         ),
+        lambda slot: Slot.objects.filter(pk=slot.pk).update(
+            sales_open_at=timezone.now() - timedelta(hours=1),
+            sales_close_at=timezone.now() - timedelta(minutes=1),
+        ),
     ],
-    ids=["slot cancelled", "event cancelled", "showtime started"],
+    ids=["slot cancelled", "event cancelled", "showtime started", "sales closed"],
 )
 def test_a_showtime_that_stopped_taking_bookings_is_not_charged(
     customer, held, reserved_slot, stop_sales

@@ -1,0 +1,50 @@
+"""`scheduling.sales.on_sale` is the one definition of "on sale"; every seller uses it."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.catalog.models import Event, EventStatus
+from apps.scheduling.models import Slot, SlotStatus
+from apps.scheduling.sales import on_sale
+from apps.scheduling.services import slot_create
+
+pytestmark = pytest.mark.django_db
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def slot(event, screen):
+    return slot_create(
+        event=event,
+        screen=screen,
+        starts_at=timezone.now() + 5 * HOUR,
+        seating="reserved",
+        prices={"standard": "10.00", "premium": "15.00"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "selling"),
+    [
+        ({}, True),
+        ({"sales_open_at": -HOUR}, True),
+        ({"sales_open_at": HOUR}, False),
+        ({"sales_open_at": -2 * HOUR, "sales_close_at": -HOUR}, False),
+        ({"sales_close_at": HOUR}, True),
+        ({"status": SlotStatus.CANCELLED}, False),
+        ({"starts_at": -HOUR, "ends_at": HOUR}, False),
+    ],
+)
+def test_on_sale_follows_status_window_and_start(slot, change, selling):
+    now = timezone.now()
+    values = {k: (now + v if isinstance(v, timedelta) else v) for k, v in change.items()}
+    Slot.objects.filter(pk=slot.pk).update(**values)
+    assert Slot.objects.filter(on_sale(), pk=slot.pk).exists() is selling
+
+
+def test_an_unpublished_event_is_not_on_sale(slot):
+    Event.objects.filter(pk=slot.event_id).update(status=EventStatus.DRAFT)
+    assert not Slot.objects.filter(on_sale(), pk=slot.pk).exists()
+    assert not slot.prices.filter(on_sale("slot__")).exists()
