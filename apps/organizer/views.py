@@ -10,13 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from apps.accounts.pages import login_required_page
 from apps.accounts.permissions import is_organizer
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog import services as catalog
 from apps.core.exceptions import ApplicationError
 from apps.scheduling import services as scheduling
 from apps.scheduling.selectors import generation_job_for
-from apps.site.views import login_required_page
 
 from . import selectors
 from .forms import (

@@ -4,10 +4,7 @@ Errors from the services come back as messages on the page they concern, never
 as a blank or broken page.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
@@ -17,7 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from apps.accounts import services as accounts
-from apps.accounts.cookies import access_cookie_name, set_auth_cookies
+from apps.accounts.cookies import set_auth_cookies
+from apps.accounts.pages import login_required_page
 from apps.bookings import services as bookings
 from apps.catalog.models import EventType
 from apps.core.exceptions import ApplicationError
@@ -34,25 +32,6 @@ def _next_url(request: HttpRequest, default: str) -> str:
     ):
         return candidate
     return default
-
-
-def login_required_page(view):
-    """Send anonymous visitors to the login page and back; say why when the session ran out."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        if request.COOKIES.get(access_cookie_name()):
-            messages.info(request, "Your session timed out. Log in again to continue.")
-        else:
-            messages.info(request, "Log in to continue.")
-        back = request.get_full_path() if request.method == "GET" else request.POST.get("next")
-        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-            return redirect_to_login(back, login_url=reverse("login"))  # `next` URL-encoded
-        return redirect("login")
-
-    return wrapper
 
 
 # --- browsing

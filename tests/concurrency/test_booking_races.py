@@ -165,7 +165,7 @@ def test_holds_of_disjoint_seats_do_not_wait_for_each_other(reserved_slot, buyer
     def slow_holder():
         try:
             with transaction.atomic():
-                services._hold_create_locked(
+                services.holds._hold_create_locked(
                     user=first,
                     slot_id=reserved_slot.pk,
                     seat_ids=[seat_a],

@@ -35,7 +35,7 @@ def test_repeats_and_reconcilers_at_once_settle_a_stuck_payment_once(
     seat_ids = list(reserved_slot.screen.seats.values_list("id", flat=True)[:2])
     hold = services.hold_create(user=user, slot_id=reserved_slot.pk, seat_ids=seat_ids)
 
-    real_move = services._payment_move
+    real_move = services.settle._payment_move
 
     def killed_at(payment, source, status, **fields):
         # "pending": killed after the provider charged, before the charge was recorded;
@@ -47,7 +47,7 @@ def test_repeats_and_reconcilers_at_once_settle_a_stuck_payment_once(
             raise Killed
         return moved
 
-    monkeypatch.setattr(services, "_payment_move", killed_at)
+    monkeypatch.setattr(services.settle, "_payment_move", killed_at)
     with pytest.raises(Killed):
         confirm(user, hold.pk)
     monkeypatch.undo()

@@ -246,7 +246,7 @@ def test_crash_after_charge_recorded_then_unbookable_is_refunded(
     def crash(payment):
         raise CrashAfterCharge()
 
-    monkeypatch.setattr(services, "_booking_finalize", crash)
+    monkeypatch.setattr(services.settle, "_booking_finalize", crash)
     with pytest.raises(CrashAfterCharge):
         confirm(customer, held)
     monkeypatch.undo()

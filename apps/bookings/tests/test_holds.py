@@ -202,7 +202,7 @@ def test_sweeper_deletes_expired_holds_and_bumps_the_version(
 def test_locking_helpers_refuse_to_run_outside_a_transaction(reserved_slot):
     assert not connection.in_atomic_block
     with pytest.raises(RuntimeError):
-        services._reclaim_expired_general(reserved_slot.pk, timezone.now())
+        services.holds._reclaim_expired_general(reserved_slot.pk, timezone.now())
 
 
 def test_every_change_bumps_the_seatmap_version(

@@ -32,12 +32,12 @@ def held(customer, reserved_slot, seat_ids):
 
 @pytest.fixture
 def no_sleep(monkeypatch):
-    monkeypatch.setattr(services.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(services.settle.time, "sleep", lambda seconds: None)
 
 
 def outage(monkeypatch, times: int | None):
     """Make step 3 meet a lost database connection `times` times (None: always)."""
-    real = services._booking_finalize
+    real = services.settle._booking_finalize
     calls = []
 
     def finalize(payment):
@@ -46,7 +46,7 @@ def outage(monkeypatch, times: int | None):
             raise OperationalError("server closed the connection unexpectedly")
         return real(payment)
 
-    monkeypatch.setattr(services, "_booking_finalize", finalize)
+    monkeypatch.setattr(services.settle, "_booking_finalize", finalize)
     return calls
 
 
@@ -111,15 +111,15 @@ def test_a_request_killed_after_the_charge_is_settled_by_its_repeat(customer, he
 
 def test_a_repeat_after_a_lost_decline_may_pay_again(customer, held, monkeypatch):
     """The decline was recorded on the payment but its answer under the key was lost."""
-    real = services._idempotency_finish
+    real = services.confirm._idempotency_finish
 
     def lost(record, status, body):
         raise OperationalError("the database system is shutting down")
 
-    monkeypatch.setattr(services, "_idempotency_finish", lost)
+    monkeypatch.setattr(services.confirm, "_idempotency_finish", lost)
     with pytest.raises(OperationalError):
         confirm(customer, held, token="decline")
-    monkeypatch.setattr(services, "_idempotency_finish", real)
+    monkeypatch.setattr(services.confirm, "_idempotency_finish", real)
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.FAILED
     make_stale(payment)

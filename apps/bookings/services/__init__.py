@@ -1,0 +1,58 @@
+"""Writes of the booking engine: holds, confirmation with payment, cancellation, expiry.
+
+The package: `holds` (take, release, expire, warn), `idempotency` (keys of confirm),
+`confirm` (steps 1 and 2), `settle` (step 3, reconciliation, refunds), `cancel`.
+Callers use the names exported here.
+
+Every service takes its locks late, once and in a stable order, inside its own
+`transaction.atomic(durable=True)`; broadcasts, emails and tasks leave the
+process only through `transaction.on_commit`.
+
+Confirm runs in three steps so a crash never loses money or seats:
+
+1. (transaction) claim the Idempotency-Key, check the hold, write a `pending` Payment;
+2. (no transaction) charge the provider with the payment's own idempotency key,
+   then mark the payment `charged`;
+3. (transaction) lock the hold again and write the booking, its tickets and the
+   idempotency response together; if the hold expired meanwhile, refund.
+
+A crash after 1 leaves a `pending` payment, after 2 a `charged` one:
+`payments_reconcile` asks the provider and finishes the booking or refunds it.
+A database outage after the charge is retried inside the request for a bounded
+time (`VENUE_CONFIRM_SETTLE_SECONDS`); a client repeating its Idempotency-Key
+settles a payment nobody has moved for `VENUE_PAYMENT_STALE_SECONDS` itself.
+Every status change of a payment is a compare-and-set and step 3 locks the
+payment row, so two settlers (the request, a repeat, the reconciler) never
+finish one payment twice.
+"""
+
+from .cancel import booking_cancel
+from .confirm import booking_confirm
+from .holds import (
+    MAX_SEATS_PER_HOLD,
+    Released,
+    hold_create,
+    hold_release,
+    holds_expire,
+    holds_warn_expiring,
+    offer_hold_create,
+)
+from .idempotency import Outcome, idempotency_purge, request_fingerprint
+from .settle import payment_refund, payments_reconcile
+
+__all__ = [
+    "MAX_SEATS_PER_HOLD",
+    "Outcome",
+    "Released",
+    "booking_cancel",
+    "booking_confirm",
+    "hold_create",
+    "hold_release",
+    "holds_expire",
+    "holds_warn_expiring",
+    "idempotency_purge",
+    "offer_hold_create",
+    "payment_refund",
+    "payments_reconcile",
+    "request_fingerprint",
+]

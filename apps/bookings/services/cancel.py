@@ -1,0 +1,64 @@
+"""Cancel a confirmed booking: seats free at once, the payment refunded after commit."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.core.db import db_now
+from apps.scheduling.models import Slot
+
+from .. import errors, events
+from ..models import (
+    Booking,
+    GeneralInventory,
+    Payment,
+)
+from .holds import Released
+
+logger = logging.getLogger("apps.bookings.services")
+
+
+def booking_cancel(*, booking_id: int, user=None) -> Booking:
+    """Cancel a confirmed booking before its showtime: seats free at once, refund queued.
+
+    `user=None` is the admin path (any booking)."""
+    with transaction.atomic(durable=True):
+        bookings = Booking.objects.select_for_update().filter(pk=booking_id)
+        if user is not None:
+            bookings = bookings.filter(user=user)
+        booking = bookings.first()
+        if booking is None:
+            raise errors.BookingNotFound()
+        if booking.status == Booking.Status.CANCELLED:
+            raise errors.AlreadyCancelled()
+        now = db_now()
+        slot = Slot.objects.get(pk=booking.slot_id)
+        cutoff = slot.starts_at - timedelta(minutes=settings.VENUE_CANCEL_CUTOFF_MINUTES)
+        if now >= cutoff:
+            raise errors.CancellationClosed()
+        seat_ids = tuple(sorted(booking.claims.values_list("seat_id", flat=True)))
+        if seat_ids:
+            booking.claims.all().delete()
+            released = Released(slot.pk, seat_ids=seat_ids)
+        else:
+            GeneralInventory.objects.filter(slot_id=slot.pk).update(
+                available=F("available") + booking.quantity
+            )
+            released = Released(slot.pk, quantity=booking.quantity)
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.save(update_fields=["status", "cancelled_at"])
+        refunds = list(
+            booking.payments.filter(status=Payment.Status.SUCCEEDED).values_list("pk", flat=True)
+        )
+        Payment.objects.filter(pk__in=refunds).update(
+            status=Payment.Status.REFUND_PENDING, updated_at=timezone.now()
+        )
+        transaction.on_commit(
+            lambda: events.booking_cancelled(booking, released, refunds), robust=True
+        )
+    return booking

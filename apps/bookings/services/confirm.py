@@ -1,0 +1,101 @@
+"""Confirm: pay for a hold and turn it into a booking, at most once per Idempotency-Key
+(steps 1 and 2; step 3 is `settle`)."""
+
+import logging
+
+from django.db import transaction
+
+from apps.core.exceptions import ApplicationError, error_body
+
+from .. import errors
+from ..models import (
+    IdempotencyRecord,
+    Payment,
+)
+from ..payments import ProviderUnavailable, get_provider
+from . import settle
+from .holds import _hold_locked
+from .idempotency import Outcome, _idempotency_claim, _idempotency_finish
+
+logger = logging.getLogger("apps.bookings.services")
+
+
+def _confirm_begin(
+    user, *, key: str, fingerprint: str, hold_id: int, method: str
+) -> tuple[IdempotencyRecord, Outcome | Payment]:
+    """Step 1, one transaction: claim the key, lock the hold, write a pending payment.
+
+    Return the record and the new payment, or the outcome to replay. A missing or
+    expired hold, or one whose showtime was cancelled or has started, is recorded under
+    the key (so repeats get the same answer) and raised."""
+    with transaction.atomic(durable=True):
+        record, replay = _idempotency_claim(user, key, fingerprint)
+        if replay is not None:
+            return record, replay
+        hold = _hold_locked(pk=hold_id, user=user)
+        if hold is not None and not hold.expired and hold.on_sale:
+            payment = Payment.objects.create(
+                user=user,
+                hold=hold,
+                slot_id=hold.slot_id,
+                amount=hold.total,
+                provider=method,
+                idempotency=record,
+            )
+            return record, payment
+        if hold is None:
+            refusal = errors.HoldNotFound()
+        elif hold.expired:
+            refusal = errors.HoldExpired()
+        else:
+            refusal = errors.SlotNotOnSale("This showtime no longer takes bookings.")
+        _idempotency_finish(record, refusal.status_code, error_body(refusal.code, refusal.message))
+    raise refusal
+
+
+def booking_confirm(
+    *, user, hold_id: int, method: str, token: str, key: str, fingerprint: str
+) -> Outcome:
+    """Pay for a hold and turn it into a booking, at most once per Idempotency-Key."""
+    for attempt in range(2):
+        try:
+            record, begun = _confirm_begin(
+                user, key=key, fingerprint=fingerprint, hold_id=hold_id, method=method
+            )
+            break
+        except errors.RequestInProgress:
+            # The first request with this key may have died after charging (its worker
+            # killed, the database gone): settle what it left, then answer from that.
+            if attempt or not settle._idempotency_settle_stale(user=user, key=key):
+                raise
+    if isinstance(begun, Outcome):
+        return begun
+    payment = begun
+    try:
+        provider = get_provider(method)
+        try:
+            result = provider.charge(
+                amount=payment.amount, token=token, key=payment.idempotency_key
+            )
+        except ProviderUnavailable as exc:
+            settle._payment_move(
+                payment, Payment.Status.PENDING, Payment.Status.FAILED, error=str(exc)[:200]
+            )
+            raise errors.PaymentProviderError() from exc
+        if not result.ok:
+            settle._payment_move(
+                payment, Payment.Status.PENDING, Payment.Status.FAILED, error=result.reason[:200]
+            )
+            raise errors.PaymentDeclined()
+        payload = settle._settle_charged(payment, result.ref)
+    except errors.PaymentProviderError:
+        # Nothing was charged or booked: free the key so the client can retry with it.
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        raise
+    except ApplicationError as exc:
+        _idempotency_finish(record, exc.status_code, error_body(exc.code, exc.message, exc.details))
+        raise
+    # Any other failure (the database gone for longer than the settle window): money may
+    # have moved, so the key stays in progress until a repeat of the request or
+    # payments_reconcile settles the payment and records the outcome.
+    return Outcome(201, payload)
