@@ -4,10 +4,9 @@ API requests get the error shape (`service_unavailable`), pages a page that need
 database; either way one log line with the request id and no traceback in the answer."""
 
 import logging
-from unittest import mock
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 from django.test import Client, override_settings
 
 from .test_errors import error_of
@@ -51,34 +50,6 @@ def test_a_page_meeting_a_database_outage_says_to_try_again(caplog):
     assert response["X-Request-ID"] in page
     assert "server closed" not in page
     assert_one_line_no_traceback(caplog, response)
-
-
-@override_settings(DEBUG=False)
-@pytest.mark.parametrize("path", ["/api/test/private/", "/"])
-def test_an_outage_met_in_middleware_is_a_503_too(path, customer, caplog):
-    """The access cookie's user is read in middleware, before any view runs."""
-    from rest_framework_simplejwt.tokens import AccessToken
-
-    from apps.accounts.cookies import access_cookie_name
-
-    client = Client(raise_request_exception=False)
-    client.cookies[access_cookie_name()] = str(AccessToken.for_user(customer))
-    with (
-        mock.patch(
-            "apps.accounts.authentication.user_from_access_token",
-            side_effect=OperationalError("the database system is shutting down"),
-        ),
-        mock.patch(
-            "apps.accounts.middleware.user_from_access_token",
-            side_effect=OperationalError("the database system is shutting down"),
-        ),
-    ):
-        response = client.get(path)
-    assert response.status_code == 503
-    assert response["Retry-After"] == "2"
-    if path.startswith("/api/"):
-        assert error_of(response)["code"] == "service_unavailable"
-    assert len(unavailable_lines(caplog)) == 1
 
 
 @pytest.mark.postgres

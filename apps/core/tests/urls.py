@@ -1,5 +1,6 @@
 """A URLconf for core tests: the real routes plus views that misbehave on purpose."""
 
+from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection, transaction
 from django.urls import include, path
 from rest_framework import generics, serializers
@@ -8,8 +9,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.models import User
 from apps.core.exceptions import Conflict
+
+User = get_user_model()
 
 
 class BoomView(APIView):
