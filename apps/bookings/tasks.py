@@ -1,7 +1,8 @@
 """Asynchronous entry points of the booking engine: each takes ids and calls one service."""
 
 from celery import shared_task
-from django.core.mail import send_mail
+
+from apps.core.mail import send_templated
 
 from . import services
 
@@ -35,24 +36,32 @@ def refund_payment(payment_id: int) -> None:
 
 @shared_task(name="bookings.send_booking_confirmation")
 def send_booking_confirmation(booking_id: int) -> None:
+    """Email the customer their booking, with the showtime in the venue's time zone."""
     from .models import Booking
 
-    booking = Booking.objects.select_related("user", "slot__event").filter(pk=booking_id).first()
+    booking = (
+        Booking.objects.select_related("user", "slot__event", "slot__screen__venue")
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None:
         return
+    venue = booking.slot.screen.venue
     seats = ", ".join(
         t.seat.label if t.seat else f"admission {t.number}"
         for t in booking.tickets.select_related("seat")
     )
-    send_mail(
-        subject=f"Your VENUE booking {booking.reference}",
-        message=(
-            f"Hello {booking.user.full_name or booking.user.email},\n\n"
-            f"Booking {booking.reference} is confirmed: {booking.slot.event.title}, "
-            f"{booking.slot.starts_at:%Y-%m-%d %H:%M} UTC.\n"
-            f"Tickets: {seats}\nTotal: {booking.total}\n\n"
-            "Show the QR codes from 'My bookings' at the door.\n"
-        ),
-        from_email=None,
-        recipient_list=[booking.user.email],
+    send_templated(
+        "bookings/email/booking_confirmed",
+        {
+            "name": booking.user.full_name or booking.user.email,
+            "booking": booking,
+            "event": booking.slot.event,
+            "venue": venue,
+            "starts": booking.slot.starts_at,
+            "zone": venue.timezone,
+            "seats": seats,
+        },
+        to=[booking.user.email],
+        tz=venue.tzinfo,
     )

@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.bookings.models import Booking
 from apps.catalog.selectors import event_editable, screen_editable, venue_editable
+from apps.core.db import LocalDate
 from apps.scheduling import selectors as scheduling
 from apps.scheduling.models import Slot, SlotStatus
 from apps.waitlist import selectors as waitlist
@@ -68,16 +68,18 @@ def slot_sales(user, *, upcoming_only: bool = True) -> list[SlotSales]:
 
 
 def sales_by_day(user, *, days: int = CHART_DAYS) -> list[dict[str, Any]]:
-    """Tickets and revenue of confirmed bookings per UTC day, the last `days` days."""
+    """Tickets and revenue of confirmed bookings per day of sale, the last `days` days;
+    a sale counts on the day the venue's clock read when it was made."""
     today = timezone.now().date()
     start = today - timedelta(days=days - 1)
     rows = (
         Booking.objects.filter(
             slot__event__in=event_editable(user).values("pk"),
             status=Booking.Status.CONFIRMED,
-            created_at__date__gte=start,
+            created_at__gte=timezone.now() - timedelta(days=days + 1),
         )
-        .annotate(day=TruncDate("created_at"))
+        .annotate(day=LocalDate("created_at", "slot__screen__venue__timezone"))
+        .filter(day__gte=start)
         .values("day")
         .annotate(tickets=Sum("quantity"), revenue=Sum("total"))
     )

@@ -78,6 +78,9 @@ def booking_confirm(
                 amount=payment.amount, token=token, key=payment.idempotency_key
             )
         except ProviderUnavailable as exc:
+            logger.warning(
+                "payment_provider_unavailable: payment %s (%s): %s", payment.pk, method, exc
+            )
             settle._payment_move(
                 payment, Payment.Status.PENDING, Payment.Status.FAILED, error=str(exc)[:200]
             )

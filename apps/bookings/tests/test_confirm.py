@@ -365,7 +365,32 @@ def test_a_failing_after_commit_effect_never_fails_the_booking(customer, held, m
     def smtp_down(*args, **kwargs):
         raise ConnectionRefusedError("no SMTP server")
 
-    monkeypatch.setattr(tasks, "send_mail", smtp_down)
+    monkeypatch.setattr(tasks, "send_templated", smtp_down)
     outcome = confirm(customer, held)
     assert outcome.status == 201
     assert Booking.objects.filter(pk=outcome.body["id"]).exists()
+
+
+def test_the_confirmation_email_reads_in_the_venues_time_zone(
+    customer, held, reserved_slot, django_capture_on_commit_callbacks
+):
+    """A 20:00 show in New York is 20:00 in the email, not 01:00 UTC the next day; the
+    email has a text and an HTML body, both from templates."""
+    from zoneinfo import ZoneInfo
+
+    from apps.catalog.models import Venue
+
+    venue = reserved_slot.screen.venue
+    Venue.objects.filter(pk=venue.pk).update(timezone="America/New_York", address="1 Main St")
+    local = timezone.localtime(reserved_slot.starts_at, ZoneInfo("America/New_York"))
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(customer, held)
+    (message,) = mail.outbox
+    expected = f"{local:%H:%M} (America/New_York)"
+    assert expected in message.body
+    assert f"{local.day} " in message.body and "1 Main St" in message.body
+    (html, kind) = message.alternatives[0]
+    assert kind == "text/html" and expected in html and "<strong>" in html
+    utc = timezone.localtime(reserved_slot.starts_at, ZoneInfo("UTC"))
+    if utc.hour != local.hour:
+        assert f"{utc:%H:%M} (" not in message.body

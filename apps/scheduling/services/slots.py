@@ -87,14 +87,17 @@ def _overlapping(screen: Screen, starts_at: datetime, ends_at: datetime, exclude
     )
     if exclude:
         qs = qs.exclude(pk=exclude)
-    return list(qs.select_related("event").order_by("starts_at")[:10])
+    return list(qs.select_related("event", "screen__venue").order_by("starts_at")[:10])
 
 
 def _overlap_error(conflicts: list[Slot]) -> SlotOverlap:
     first = conflicts[0]
+    venue = first.screen.venue  # times as the venue's clock reads them, like every page
+    starts = timezone.localtime(first.starts_at, venue.tzinfo)
+    ends = timezone.localtime(first.ends_at, venue.tzinfo)
     return SlotOverlap(
-        f"The screen is busy from {first.starts_at:%Y-%m-%d %H:%M} to "
-        f"{first.ends_at:%H:%M} UTC with '{first.event.title}' (slot {first.pk}); "
+        f"The screen is busy from {starts:%Y-%m-%d %H:%M} to {ends:%H:%M} "
+        f"({venue.timezone}) with '{first.event.title}' (slot {first.pk}); "
         "pick another time or screen.",
         details={
             "conflicts": [
