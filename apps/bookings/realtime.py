@@ -34,9 +34,8 @@ import time
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, Value
 
-from apps.scheduling.models import Seating, Slot
+from apps.scheduling.models import Slot
 
 logger = logging.getLogger(__name__)
 
@@ -118,39 +117,6 @@ def _group_send(group: str, message: dict) -> bool:
     return True
 
 
-def _live_view(slot_id: int, capacity: int, seating: str, seat_ids: list[int]):
-    """Places left and the statuses of `seat_ids`, as the database has them now.
-
-    A reserved slot takes one query: its live claims among the changed seats,
-    and (the row with seat id -1) the count of all its live claims."""
-    from .selectors import live_claims, slot_availability_map
-
-    if seating != Seating.RESERVED:  # general admission: counters, no seats
-        return slot_availability_map({slot_id: capacity})[slot_id], {}
-    live = live_claims().filter(slot_id=slot_id)
-    count = (
-        live.annotate(k=Value(-1, output_field=IntegerField()))
-        .values("k")
-        .annotate(n=Count("id"))
-        .values_list("k", "n")
-    )
-    rows = (
-        count.union(
-            live.filter(seat_id__in=seat_ids).values_list("seat_id", "booking_id"), all=True
-        )
-        if seat_ids
-        else count
-    )
-    statuses = dict.fromkeys((str(pk) for pk in sorted(seat_ids)), "available")
-    claimed = 0
-    for seat_id, value in rows:
-        if seat_id == -1:
-            claimed = value
-        else:
-            statuses[str(seat_id)] = "booked" if value else "held"
-    return max(capacity - claimed, 0), statuses
-
-
 def publish(slot_id: int, changes: dict[int, str]) -> int | None:
     """Record one change of a slot's seat map and tell every watcher; return the version.
 
@@ -159,9 +125,11 @@ def publish(slot_id: int, changes: dict[int, str]) -> int | None:
     Call after commit. The message has `sent_at` (Unix seconds) for latency
     measurements.
     """
+    from .selectors import slot_live_view
+
     try:
         version, capacity, seating = bump_version(slot_id)
-        available, statuses = _live_view(slot_id, capacity, seating, list(changes))
+        available, statuses = slot_live_view(slot_id, capacity, seating, list(changes))
         update = {
             "type": "update",
             "version": version,

@@ -8,7 +8,7 @@ from typing import Any
 
 import segno
 from django.core import signing
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Now
 
 from apps.catalog.models import Seat
@@ -65,9 +65,45 @@ def slot_availability_map(capacities: dict[int, int]) -> dict[int, int]:
     return {
         pk: inventory[pk] + lapsed.get(pk, 0)
         if pk in inventory
-        else max(capacity - claimed.get(pk, 0), 0)
+        else _reserved_left(capacity, claimed.get(pk, 0))
         for pk, capacity in capacities.items()
     }
+
+
+def _reserved_left(capacity: int, claimed: int) -> int:
+    """Places left of a reserved showtime: its seats less its live claims (held or booked)."""
+    return max(capacity - claimed, 0)
+
+
+def slot_live_view(slot_id: int, capacity: int, seating: str, seat_ids: list[int]):
+    """Places left and the statuses of `seat_ids`, as the database has them now.
+
+    A reserved slot takes one query: its live claims among the changed seats,
+    and (the row with seat id -1) the count of all its live claims."""
+    if seating != Seating.RESERVED:  # general admission: counters, no seats
+        return slot_availability_map({slot_id: capacity})[slot_id], {}
+    live = live_claims().filter(slot_id=slot_id)
+    count = (
+        live.annotate(k=Value(-1, output_field=IntegerField()))
+        .values("k")
+        .annotate(n=Count("id"))
+        .values_list("k", "n")
+    )
+    rows = (
+        count.union(
+            live.filter(seat_id__in=seat_ids).values_list("seat_id", "booking_id"), all=True
+        )
+        if seat_ids
+        else count
+    )
+    statuses = dict.fromkeys((str(pk) for pk in sorted(seat_ids)), "available")
+    claimed = 0
+    for seat_id, value in rows:
+        if seat_id == -1:
+            claimed = value
+        else:
+            statuses[str(seat_id)] = "booked" if value else "held"
+    return _reserved_left(capacity, claimed), statuses
 
 
 def slot_available(slot_id: int) -> int:
