@@ -8,6 +8,7 @@ from apps.accounts.permissions import is_admin
 from apps.core.exceptions import ApplicationError
 
 from . import services
+from .api.serializers import MovieSerializer
 from .images import image_process
 from .models import Event, Movie, Screen, Seat, Venue
 
@@ -26,17 +27,7 @@ def checked_image(form: forms.ModelForm, field: str, max_size: tuple[int, int]):
 class MovieForm(forms.ModelForm):
     class Meta:
         model = Movie
-        fields = [
-            "title",
-            "synopsis",
-            "runtime_minutes",
-            "rating",
-            "language",
-            "genres",
-            "formats",
-            "poster",
-            "created_by",
-        ]
+        fields = [*(f for f in MovieSerializer.Meta.fields if f != "id"), "created_by"]
 
     def clean_poster(self):
         return checked_image(self, "poster", settings.VENUE_POSTER_MAX_SIZE)

@@ -13,13 +13,10 @@ from apps.bookings.versionwatch import VersionWatch
 from apps.core.metrics import seatmap_repairs
 from apps.scheduling import services as scheduling
 
-from .websocket import (  # noqa: F401  (_forget_worker_connections: autouse fixture)
-    ORIGIN,
-    WAIT,
-    _forget_worker_connections,
+from .websocket import (
+    _forget_worker_connections,  # noqa: F401  (autouse fixture)
     closed_with,
     db,
-    expire,
     receive,
     watch,
 )

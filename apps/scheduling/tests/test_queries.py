@@ -11,6 +11,7 @@ from apps.catalog import services as catalog
 from apps.catalog.models import Event, EventStatus
 from apps.catalog.tests.fixtures import client_for, grid
 from apps.scheduling.models import Slot, SlotPrice
+from apps.scheduling.tests.helpers import raw_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +35,7 @@ def add_events(organizer, movie, screen, n: int, offset: int) -> None:
             status=EventStatus.PUBLISHED,
         )
         at = start + timedelta(hours=2 * (offset + i))
-        Slot.objects.create(
-            event=event,
-            screen=screen,
-            starts_at=at,
-            ends_at=at + timedelta(hours=1),
-            seating="reserved",
-            capacity=20,
-        )
+        raw_slot(event, screen, at, at + timedelta(hours=1))
 
 
 @pytest.mark.parametrize("who", ["anonymous", "organizer"])
@@ -61,14 +55,7 @@ def test_event_detail_queries_do_not_grow_with_slots(org_client, event, screen):
         start = timezone.now() + timedelta(days=1)
         for i in range(n):
             at = start + timedelta(hours=2 * (offset + i))
-            slot = Slot.objects.create(
-                event=event,
-                screen=screen,
-                starts_at=at,
-                ends_at=at + timedelta(hours=1),
-                seating="reserved",
-                capacity=20,
-            )
+            slot = raw_slot(event, screen, at, at + timedelta(hours=1))
             SlotPrice.objects.create(slot=slot, category="standard", price=10)
 
     add(2, 0)

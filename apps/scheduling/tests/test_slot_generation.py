@@ -199,6 +199,20 @@ def test_general_admission_rule_for_a_concert(
     assert response.json()["error"]["code"] == "duration_required"
 
 
+def rule_body(screen, change: dict | None = None) -> dict:
+    """A valid request body for one showtime tomorrow at 18:00, with `change` applied."""
+    day = tomorrow().isoformat()
+    return {
+        "screen": screen.pk,
+        "mode": "times",
+        "date_from": day,
+        "date_to": day,
+        "start_times": ["18:00"],
+        "prices": PRICES,
+        **(change or {}),
+    }
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
@@ -215,15 +229,7 @@ def test_general_admission_rule_for_a_concert(
     ],
 )
 def test_bad_rules_are_refused_clearly(org_client, event, screen, change, code):
-    body = {
-        "screen": screen.pk,
-        "mode": "times",
-        "date_from": tomorrow().isoformat(),
-        "date_to": tomorrow().isoformat(),
-        "start_times": ["18:00"],
-        "prices": PRICES,
-        **change,
-    }
+    body = rule_body(screen, change)
     response = org_client.post(f"/api/v1/events/{event.pk}/generate-slots/", body)
     assert response.status_code == 400, response.content
     assert response.json()["error"]["code"] == code
@@ -239,14 +245,7 @@ def test_generation_is_organizer_only_and_isolated(
     other_organizer,
     django_capture_on_commit_callbacks,
 ):
-    body = {
-        "screen": screen.pk,
-        "mode": "times",
-        "date_from": tomorrow().isoformat(),
-        "date_to": tomorrow().isoformat(),
-        "start_times": ["18:00"],
-        "prices": PRICES,
-    }
+    body = rule_body(screen)
     url = f"/api/v1/events/{event.pk}/generate-slots/"
     assert rival_client.post(url, body).status_code == 404
     assert customer_client.post(url, body).status_code == 403

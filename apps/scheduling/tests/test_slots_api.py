@@ -10,6 +10,7 @@ from apps.catalog.models import EventStatus
 from apps.catalog.tests.fixtures import PRICES, client_for, grid
 from apps.scheduling import services
 from apps.scheduling.models import Slot, SlotPrice, SlotStatus
+from apps.scheduling.tests.helpers import raw_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -298,31 +299,10 @@ def test_event_list_date_filters_use_the_venues_local_day(anon_client, event, fa
 def test_model_constraints_hold_in_the_database(event, screen):
     start = timezone.now() + timedelta(days=1)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Slot.objects.create(
-            event=event,
-            screen=screen,
-            starts_at=start,
-            ends_at=start,
-            seating="reserved",
-            capacity=1,
-        )
-    Slot.objects.create(
-        event=event,
-        screen=screen,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-        seating="reserved",
-        capacity=1,
-    )
+        raw_slot(event, screen, start, start, capacity=1)
+    raw_slot(event, screen, start, start + timedelta(hours=1), capacity=1)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Slot.objects.create(
-            event=event,
-            screen=screen,
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            seating="reserved",
-            capacity=1,
-        )
+        raw_slot(event, screen, start, start + timedelta(hours=2), capacity=1)
 
 
 @pytest.mark.postgres
@@ -330,33 +310,12 @@ def test_postgres_exclusion_constraint_refuses_overlaps_the_service_never_saw(ev
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
     start = timezone.now() + timedelta(days=1)
-    Slot.objects.create(
-        event=event,
-        screen=screen,
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        seating="reserved",
-        capacity=1,
-    )
+    raw_slot(event, screen, start, start + timedelta(hours=2), capacity=1)
     with pytest.raises(IntegrityError, match="scheduling_slot_no_overlap"), transaction.atomic():
-        Slot.objects.create(
-            event=event,
-            screen=screen,
-            starts_at=start + timedelta(hours=1),
-            ends_at=start + timedelta(hours=3),
-            seating="reserved",
-            capacity=1,
-        )
+        raw_slot(event, screen, start + timedelta(hours=1), start + timedelta(hours=3), capacity=1)
     # Cancelled slots do not hold the screen.
     Slot.objects.update(status=SlotStatus.CANCELLED)
-    Slot.objects.create(
-        event=event,
-        screen=screen,
-        starts_at=start + timedelta(hours=1),
-        ends_at=start + timedelta(hours=3),
-        seating="reserved",
-        capacity=1,
-    )
+    raw_slot(event, screen, start + timedelta(hours=1), start + timedelta(hours=3), capacity=1)
 
 
 def test_admin_sees_everything(admin_user, org_client, event, screen):
