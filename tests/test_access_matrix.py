@@ -1,12 +1,19 @@
-"""The access-control matrix: every API endpoint × every role.
+"""The access-control matrix of the endpoints that need no object: status per role.
 
 Each row is (method, path, body, {role: expected status}). Roles: anonymous,
-customer, organizer, admin. Later issues add their endpoints' rows here, with
-own and foreign objects where ownership applies.
+customer, organizer, admin. Endpoints about an object (own or another
+organizer's), and writes naming one in their body, are in test_access_objects.py.
+Between them the two matrices cover every operation of the OpenAPI schema under
+/api/v1/: `test_every_api_operation_is_in_a_matrix` fails for one without a row.
 """
 
+import re
+
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
+
+from tests.test_access_objects import MATRIX as OBJECT_MATRIX
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +21,16 @@ ROLES = ("anonymous", "customer", "organizer", "admin")
 PUBLIC = dict.fromkeys(ROLES, 200)
 SIGNED_IN = {"anonymous": 401, "customer": 200, "organizer": 200, "admin": 200}
 BAD_LOGIN = {"email": "x@example.org", "password": "wrong-one"}
+
+
+def organizers(status):
+    """Organizers and admins only: the customer is refused (403), the anonymous asked to sign in."""
+    return {"anonymous": 401, "customer": 403, "organizer": status, "admin": status}
+
+
+NEW_EVENT = {"type": "concert", "title": "Gig", "city": "Faro"}
+NEW_MOVIE = {"title": "Film", "runtime_minutes": 90}
+NEW_VENUE = {"name": "Hall", "city": "Faro"}
 
 MATRIX = [
     ("get", "/api/v1/", None, PUBLIC),
@@ -26,6 +43,14 @@ MATRIX = [
     ("post", "/api/v1/auth/register/", {"email": "x"}, dict.fromkeys(ROLES, 400)),
     ("post", "/api/v1/auth/refresh/", None, dict.fromkeys(ROLES, 401)),
     ("post", "/api/v1/auth/logout/", None, dict.fromkeys(ROLES, 204)),
+    # Catalog and showtime reads are public; venues and screens are the organizer's own.
+    ("get", "/api/v1/slots/", None, PUBLIC),
+    ("get", "/api/v1/venues/", None, organizers(200)),
+    ("get", "/api/v1/screens/", None, organizers(200)),
+    # Creating what belongs to nobody yet: any organizer (and admins).
+    ("post", "/api/v1/events/", NEW_EVENT, organizers(201)),
+    ("post", "/api/v1/movies/", NEW_MOVIE, organizers(201)),
+    ("post", "/api/v1/venues/", NEW_VENUE, organizers(201)),
 ]  # fmt: skip
 
 
@@ -45,3 +70,28 @@ def clients(make_user, bearer):
 def test_access_matrix(clients, role, method, path, body, expected):
     response = getattr(clients[role], method)(path, body, format="json")
     assert response.status_code == expected[role], response.content
+
+
+def _operation(method: str, path: str) -> tuple[str, str]:
+    """(METHOD, path) with every path parameter written `{}`: `{id}` and `{event}` alike."""
+    return method.upper(), re.sub(r"\{[^}]*\}", "{}", path)
+
+
+def test_every_api_operation_is_in_a_matrix():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    documented = {
+        _operation(method, path)
+        for path, operations in schema["paths"].items()
+        if path.startswith("/api/v1/")
+        for method in operations
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    covered = {_operation(row[0], row[1]) for row in (*MATRIX, *OBJECT_MATRIX)}
+    missing = sorted(documented - covered)
+    assert not missing, "operations without access rows (add them to a matrix):\n" + "\n".join(
+        f"{method} {path}" for method, path in missing
+    )
+    stale = sorted(covered - documented)
+    assert not stale, "rows for operations the schema does not have:\n" + "\n".join(
+        f"{method} {path}" for method, path in stale
+    )

@@ -1,20 +1,29 @@
 """The access-control matrix for objects: own and foreign, per role.
 
 Roles: anonymous, customer (owns the booking and the hold), organizer (owns the
-event, venue, screen and slot), rival (another organizer), admin. A foreign
-object is 404, not 403, so its existence is not revealed.
+event, venue, screen, slot, movie and slot-generation job), rival (another
+organizer), admin. A foreign object in the path is 404, not 403, so its existence
+is not revealed; a foreign id in a body is refused like an unknown one (400).
+
+Each row is (method, path, body, {role: expected status}); `{name}` in a path or a
+body is the id of the `world` object of that name, and `PNG` in a body is a fresh
+1x1 PNG upload (the request is then multipart).
 """
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.bookings import services as bookings
 from apps.catalog import services as catalog
 from apps.catalog.models import EventStatus, EventType
+from apps.scheduling.models import GenerationJob, ScheduleRule
 from apps.scheduling.services import slot_create
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +47,24 @@ def owner_only(ok, *, anonymous=401, customer=403, rival=404):
         "rival": rival,
         "admin": ok,
     }
+
+
+PNG = "<a 1x1 PNG upload>"
+DAY = timezone.localdate() + timedelta(days=30)  # after the world's showtime, far from it
+STARTS = f"{DAY.isoformat()}T18:00:00Z"
+ENDS = f"{DAY.isoformat()}T20:00:00Z"
+PRICES = {"standard": "10.00"}
+LAYOUT = {"rows": [{"name": "A", "seats": [{"number": n} for n in range(1, 6)]}]}
+NEW_SLOT = {
+    "event": "{event}", "screen": "{screen}", "starts_at": STARTS, "ends_at": ENDS,
+    "prices": PRICES,
+}  # fmt: skip
+RULE = {
+    "screen": "{screen}", "mode": "times", "date_from": DAY.isoformat(),
+    "date_to": DAY.isoformat(), "start_times": ["18:00"], "duration_minutes": 120,
+    "prices": PRICES,
+}  # fmt: skip
+MOVIE = {"title": "Renamed", "runtime_minutes": 95}
 
 
 MATRIX = [
@@ -67,6 +94,38 @@ MATRIX = [
     ("get", "/api/v1/slots/{slot}/waitlist/", None, signed_in(404)),
     ("delete", "/api/v1/slots/{slot}/waitlist/", None, signed_in(404)),
     ("get", "/api/v1/slots/{slot}/waitlist/summary/", None, owner_only(200, customer=404)),
+    # Movies: anyone reads; the organizer who added one changes it (another organizer: 404).
+    ("get", "/api/v1/movies/{movie}/", None, everyone(200)),
+    ("put", "/api/v1/movies/{movie}/", MOVIE, owner_only(200)),
+    ("patch", "/api/v1/movies/{movie}/", {"title": "Renamed"}, owner_only(200)),
+    ("delete", "/api/v1/movies/{movie}/", None, owner_only(204)),
+    ("post", "/api/v1/movies/{movie}/poster/", {"file": PNG}, owner_only(200)),
+    ("delete", "/api/v1/movies/{movie}/poster/", None, owner_only(204)),
+    # Events: banner, slot generation and its job.
+    ("post", "/api/v1/events/{event}/banner/", {"file": PNG}, owner_only(200)),
+    ("delete", "/api/v1/events/{event}/banner/", None, owner_only(204)),
+    ("post", "/api/v1/events/{event}/generate-slots/", RULE, owner_only(202)),
+    # Not the rule's 401/403: anyone but the organizer and admins is told "no such job".
+    (
+        "get", "/api/v1/events/{event}/generate-slots/{job}/", None,
+        owner_only(200, anonymous=404, customer=404),
+    ),
+    # Venues and screens are the organizer's, reads too (not public).
+    ("get", "/api/v1/venues/{venue}/", None, owner_only(200)),
+    ("put", "/api/v1/venues/{venue}/", {"name": "Renamed", "city": "Faro"}, owner_only(200)),
+    # The owner gets past access control to the business rules (its screen has showtimes).
+    ("delete", "/api/v1/venues/{venue}/", None, owner_only(409)),
+    # Another organizer's venue in the body is "no such venue" (400), as an unknown id.
+    ("post", "/api/v1/screens/", {"venue": "{venue}", "name": "Two"}, owner_only(201, rival=400)),
+    ("get", "/api/v1/screens/{screen}/", None, owner_only(200)),
+    ("put", "/api/v1/screens/{screen}/", {"venue": "{venue}", "name": "Renamed"}, owner_only(200)),
+    ("patch", "/api/v1/screens/{screen}/", {"name": "Renamed"}, owner_only(200)),
+    ("delete", "/api/v1/screens/{screen}/", None, owner_only(409)),
+    ("put", "/api/v1/screens/{screen}/layout/", LAYOUT, owner_only(200)),
+    # Slots: another organizer's event and screen in the body are unknown ids (400).
+    ("post", "/api/v1/slots/", NEW_SLOT, owner_only(201, rival=400)),
+    # A showtime somebody booked is not deleted (cancel it instead).
+    ("delete", "/api/v1/slots/{slot}/", None, owner_only(409)),
 ]  # fmt: skip
 
 
@@ -95,6 +154,12 @@ def world():
         event=event, screen=screen, starts_at=start, ends_at=start + timedelta(hours=2),
         seating="reserved", prices={"standard": "10.00"},
     )  # fmt: skip
+    movie = catalog.movie_create(created_by=owner, title="Film", runtime_minutes=90)
+    rule = ScheduleRule.objects.create(
+        event=event, screen=screen, mode=ScheduleRule.Mode.TIMES, date_from=start.date(),
+        date_to=start.date(), start_times=["18:00"], prices={"standard": "10.00"},
+    )  # fmt: skip
+    job = GenerationJob.objects.create(rule=rule)
     seats = list(screen.seats.values_list("id", flat=True))
     booked = bookings.hold_create(user=users["customer"], slot_id=slot.pk, seat_ids=seats[:1])
     outcome = bookings.booking_confirm(
@@ -104,7 +169,7 @@ def world():
     hold = bookings.hold_create(user=users["customer"], slot_id=slot.pk, seat_ids=seats[1:2])
     ids = {
         "event": event.pk, "venue": venue.pk, "screen": screen.pk, "slot": slot.pk,
-        "booking": outcome.body["id"], "hold": hold.pk,
+        "booking": outcome.body["id"], "hold": hold.pk, "movie": movie.pk, "job": job.pk,
     }  # fmt: skip
     clients = {"anonymous": APIClient()}
     for role, user in users.items():
@@ -113,11 +178,24 @@ def world():
     return clients, ids
 
 
+def png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(buffer, "PNG")
+    return SimpleUploadedFile("pixel.png", buffer.getvalue(), content_type="image/png")
+
+
 def fill(value, ids):
+    """The row's path or body with the world's ids in place of `{name}`, uploads for `PNG`."""
+    if value == PNG:
+        return png()
     if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+            return ids[value[1:-1]]
         return value.format(**ids)
     if isinstance(value, dict):
-        return {k: int(fill(v, ids)) if v in ("{slot}", "{hold}") else v for k, v in value.items()}
+        return {k: fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
     return value
 
 
@@ -125,5 +203,8 @@ def fill(value, ids):
 @pytest.mark.parametrize("role", ROLES)
 def test_object_access_matrix(world, role, method, path, body, expected):
     clients, ids = world
-    response = getattr(clients[role], method)(fill(path, ids), fill(body, ids), format="json")
+    upload = isinstance(body, dict) and PNG in body.values()
+    response = getattr(clients[role], method)(
+        str(fill(path, ids)), fill(body, ids), format="multipart" if upload else "json"
+    )
     assert response.status_code == expected[role], response.content[:300]

@@ -2,6 +2,7 @@ import base64
 import json
 from datetime import timedelta
 
+import jwt
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
@@ -211,44 +212,96 @@ def test_token_with_wrong_password_is_401(api_client, customer):
     assert response.status_code == 401
 
 
-def test_expired_access_token_is_refused(api_client, customer):
-    token = AccessToken.for_user(customer)
+# A token that fails verification must not act as the user it names, whichever way it comes.
+# The victim is an admin: had the forgery worked, each probe below would answer 200.
+VENUES = "/api/v1/venues/"  # organizers and admins only (a customer gets 403)
+ADMIN_SITE = "/admin/"
+
+
+def b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+def claims_of(token) -> dict:
+    payload = str(token).split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def assert_acts_as_nobody(token: str, victim) -> None:
+    """As a Bearer header the token is refused (401 `authentication_failed`, the token
+    `token_not_valid`); as the access cookie it is ignored, so the request is anonymous
+    (401 `not_authenticated`) and the admin site sends it to its login page."""
+    program = APIClient()
+    for path in (ME, VENUES):
+        response = program.get(path, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 401, (path, response.content)
+        error = response.json()["error"]
+        assert error["code"] == "authentication_failed", error
+        assert error["details"]["code"] == "token_not_valid", error
+        assert victim.email.encode() not in response.content
+
+    browser = APIClient()
+    browser.cookies[access_cookie_name()] = token
+    for path in (ME, VENUES):
+        response = browser.get(path)
+        assert response.status_code == 401, (path, response.content)
+        assert response.json()["error"]["code"] == "not_authenticated"
+        assert victim.email.encode() not in response.content
+    page = browser.get(ADMIN_SITE)
+    assert page.status_code == 302, page.status_code
+    assert page["Location"].startswith("/admin/login/")
+
+
+def test_the_forgery_probes_answer_200_to_the_genuine_admin_token(admin_user):
+    """The control: the admin's real token reaches all that the forgeries must not."""
+    token = str(AccessToken.for_user(admin_user))
+    program = APIClient()
+    assert program.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}").json()["id"] == admin_user.pk
+    assert program.get(VENUES, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+    browser = APIClient()
+    browser.cookies[access_cookie_name()] = token
+    assert browser.get(ME).json()["id"] == admin_user.pk
+    assert browser.get(VENUES).status_code == 200
+    assert browser.get(ADMIN_SITE).status_code == 200
+
+
+def test_expired_access_token_is_refused(admin_user):
+    token = AccessToken.for_user(admin_user)
     token.set_exp(lifetime=-timedelta(seconds=1))
-    response = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert response.status_code == 401
+    assert_acts_as_nobody(str(token), admin_user)
 
 
-def test_tampered_signature_is_refused(api_client, customer):
-    token = str(AccessToken.for_user(customer))
+def test_tampered_signature_is_refused(admin_user):
+    token = str(AccessToken.for_user(admin_user))
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    response = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {tampered}")
-    assert response.status_code == 401
+    assert_acts_as_nobody(tampered, admin_user)
 
 
-def test_tampered_payload_is_refused(api_client, customer, admin_user):
-    header, payload, signature = str(AccessToken.for_user(customer)).split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["user_id"] = str(admin_user.pk)
-    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    response = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {header}.{forged}.{signature}")
-    assert response.status_code == 401
+def test_tampered_payload_is_refused(customer, admin_user):
+    """The customer's token rewritten to name the admin, even with the admin's password
+    fingerprint (so only the signature stands in the way), keeping the customer's signature."""
+    header, _, signature = str(AccessToken.for_user(customer)).split(".")
+    admin_claims = claims_of(AccessToken.for_user(admin_user))
+    claims = claims_of(AccessToken.for_user(customer))
+    claims["user_id"] = admin_claims["user_id"]
+    claims["hash_password"] = admin_claims["hash_password"]
+    assert_acts_as_nobody(f"{header}.{b64(claims)}.{signature}", admin_user)
 
 
-def test_alg_none_is_refused(api_client, customer):
-    claims = dict(AccessToken.for_user(customer).payload)
-
-    def b64(data: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
+def test_alg_none_is_refused(admin_user):
+    claims = claims_of(AccessToken.for_user(admin_user))
     unsigned = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(claims)}."
-    response = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {unsigned}")
-    assert response.status_code == 401
+    assert_acts_as_nobody(unsigned, admin_user)
 
 
-def test_refresh_token_used_as_access_token_is_refused(api_client, customer):
-    refresh = RefreshToken.for_user(customer)
-    response = api_client.get(ME, HTTP_AUTHORIZATION=f"Bearer {refresh}")
-    assert response.status_code == 401
+def test_token_signed_with_another_key_is_refused(admin_user):
+    claims = claims_of(AccessToken.for_user(admin_user))
+    forged = jwt.encode(claims, "not-the-servers-signing-key-but-long-enough", algorithm="HS256")
+    assert_acts_as_nobody(forged, admin_user)
+
+
+def test_refresh_token_used_as_access_token_is_refused(admin_user):
+    assert_acts_as_nobody(str(RefreshToken.for_user(admin_user)), admin_user)
 
 
 def test_access_token_used_as_refresh_token_is_refused(api_client, customer):
