@@ -60,20 +60,6 @@ class RequestIdMiddleware:
         request_var.reset(tokens[1])
 
 
-class ContentSecurityPolicyMiddleware:
-    """Send the Content-Security-Policy of settings.VENUE_CSP unless a view set its own."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        policy = getattr(settings, "VENUE_CSP", "")
-        if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
-        return response
-
-
 class ServedByMiddleware:
     """Name the serving process in `X-Served-By` (load-balancer tests); off unless configured.
 

@@ -1,10 +1,11 @@
-"""Settings shared by every environment. Every knob comes from the environment (API.md)."""
+"""Settings shared by every environment. Every knob comes from the environment (docs/api.md)."""
 
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -57,7 +58,7 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.ServedByMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "apps.core.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,7 +126,7 @@ else:
             "max_size": int(os.environ.get("VENUE_DB_POOL_MAX_SIZE", "8")),
             "timeout": float(os.environ.get("VENUE_DB_POOL_TIMEOUT", "5")),
         }
-# Services own their transactions (STYLE.md rule 2).
+# Services own their transactions (CONTRIBUTING.md, the house rules).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -335,12 +336,21 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Per account: this many failed logins within the window lock it for `lock_seconds`.
 VENUE_LOGIN_LOCKOUT = {"failures": 5, "window_seconds": 900, "lock_seconds": 900}
-# Content-Security-Policy: no inline scripts anywhere.
-VENUE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+# Content-Security-Policy (django-csp): no inline scripts anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, "ws:", "wss:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 VENUE_HOLD_SECONDS = int(os.environ.get("VENUE_HOLD_SECONDS", "300"))
 # Waitlist: how long an offer (seats held for the next in line) lives, and how often a
 # waiting entry may be overtaken by later, smaller ones before it blocks the line.
