@@ -89,7 +89,7 @@ def user_login(*, request, email: str, password: str) -> User:
     return user
 
 
-def tokens_issue(user: User) -> RefreshToken:
+def tokens_issue(*, user: User) -> RefreshToken:
     """Make a new refresh token (recorded as outstanding) with its access token."""
     return RefreshToken.for_user(user)
 
@@ -105,7 +105,7 @@ def _refresh_payload(raw_refresh: str) -> dict:
     return payload
 
 
-def tokens_refresh(raw_refresh: str) -> tuple[User, RefreshToken]:
+def tokens_refresh(*, raw_refresh: str) -> tuple[User, RefreshToken]:
     """Rotate a refresh token: retire it and issue a new pair. A reused token revokes all."""
     payload = _refresh_payload(raw_refresh)
     user = User.objects.filter(pk=payload.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
@@ -119,14 +119,14 @@ def tokens_refresh(raw_refresh: str) -> tuple[User, RefreshToken]:
         # The unique blacklist row decides, even between two concurrent refreshes.
         _, retired_now = BlacklistedToken.objects.get_or_create(token=outstanding)
         if retired_now:
-            return user, tokens_issue(user)
+            return user, tokens_issue(user=user)
     # A retired token came back: someone holds a copy. Revoke the whole family.
-    tokens_revoke_all(user)
+    tokens_revoke_all(user=user)
     audit("token_reuse_detected", user_id=user.pk, level=logging.WARNING)
     raise InvalidRefreshToken()
 
 
-def tokens_revoke(raw_refresh: str | None) -> int | None:
+def tokens_revoke(*, raw_refresh: str | None) -> int | None:
     """Blacklist one refresh token (logout); return its user's id. Invalid tokens are ignored."""
     try:
         payload = _refresh_payload(raw_refresh) if raw_refresh else None
@@ -141,7 +141,7 @@ def tokens_revoke(raw_refresh: str | None) -> int | None:
     return user_id
 
 
-def tokens_revoke_all(user: User) -> int:
+def tokens_revoke_all(*, user: User) -> int:
     """Blacklist every refresh token of `user`; return how many were still live."""
     live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     tokens = list(live)
@@ -177,5 +177,5 @@ def user_set_active(*, user: User, active: bool, by: User | None = None) -> bool
     user.save(update_fields=["is_active"])
     audit("user_activated" if active else "user_deactivated", target_user_id=user.pk)
     if not active:
-        transaction.on_commit(lambda: tokens_revoke_all(user))
+        transaction.on_commit(lambda: tokens_revoke_all(user=user))
     return True

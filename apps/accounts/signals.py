@@ -37,5 +37,5 @@ def act_on_changes(sender, instance: User, created: bool, **kwargs):
     if getattr(instance, "_password_changed", False):
         from .services import tokens_revoke_all
 
-        transaction.on_commit(lambda: tokens_revoke_all(instance))
+        transaction.on_commit(lambda: tokens_revoke_all(user=instance))
         audit("password_changed", target_user_id=instance.pk)

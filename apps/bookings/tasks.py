@@ -31,7 +31,7 @@ def purge_idempotency_records() -> int:
     name="bookings.refund_payment", autoretry_for=(Exception,), retry_backoff=True, max_retries=8
 )
 def refund_payment(payment_id: int) -> None:
-    services.payment_refund(payment_id)
+    services.payment_refund(payment_id=payment_id)
 
 
 @shared_task(name="bookings.send_booking_confirmation")

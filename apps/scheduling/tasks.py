@@ -8,4 +8,4 @@ from . import services
 @shared_task(name="scheduling.generate_slots")
 def generate_slots_task(job_id: int) -> str:
     """Generate the slots of a job's rule; safe to deliver twice."""
-    return services.generation_job_run(job_id).status
+    return services.generation_job_run(job_id=job_id).status

@@ -192,7 +192,7 @@ def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 
 def _signed_in(request: HttpRequest, user, target: str) -> HttpResponse:
-    refresh = accounts.tokens_issue(user)
+    refresh = accounts.tokens_issue(user=user)
     response = redirect(target)
     set_auth_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
     rotate_token(request)

@@ -254,7 +254,7 @@ def _work_pending(slot_id: int) -> bool:
     return lapsed or _plan(slot) is not None
 
 
-def waitlist_promote(slot_id: int) -> list[int]:
+def waitlist_promote(*, slot_id: int) -> list[int]:
     """Offer freed places of a slot to its waitlist; return the ids of the entries offered.
 
     Idempotent and safe to run concurrently (see the module docstring)."""
@@ -291,7 +291,7 @@ def waitlist_promote_all() -> int:
     made = 0
     for slot_id in selectors.slots_to_promote().values_list("id", flat=True):
         try:
-            made += len(waitlist_promote(slot_id))
+            made += len(waitlist_promote(slot_id=slot_id))
         except Exception:
             logger.exception("Waitlist promotion failed", extra={"slot_id": slot_id})
     return made

@@ -9,7 +9,7 @@ from . import services
 
 @shared_task(name="waitlist.promote_slot")
 def promote_slot(slot_id: int) -> int:
-    return len(services.waitlist_promote(slot_id))
+    return len(services.waitlist_promote(slot_id=slot_id))
 
 
 @shared_task(name="waitlist.promote_waiting")

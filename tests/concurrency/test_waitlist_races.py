@@ -79,7 +79,7 @@ def test_concurrent_promotions_promote_each_entry_once(slot, sold_out, quiet_wai
     for booking_id in sold_out[:2]:
         services.booking_cancel(booking_id=booking_id)  # 10 seats free, nobody promoted yet
 
-    results = race(waitlist_promote, [(slot.pk,)] * 16)
+    results = race(lambda slot_id: waitlist_promote(slot_id=slot_id), [(slot.pk,)] * 16)
     assert not [r for r in results if isinstance(r, Exception)], results
     promoted = [entry_id for r in results for entry_id in r]
     assert len(promoted) == len(set(promoted)) == 10  # nobody twice, every free seat offered
@@ -108,7 +108,7 @@ def test_promotion_racing_live_buyers_never_oversells(slot, sold_out, quiet_wait
 
     def act(kind, *args):
         if kind == "promote":
-            return waitlist_promote(*args)
+            return waitlist_promote(slot_id=args[0])
         return book(*args[:2], seat_ids=args[2])
 
     jobs = [("promote", slot.pk)] * 8 + [
@@ -119,7 +119,7 @@ def test_promotion_racing_live_buyers_never_oversells(slot, sold_out, quiet_wait
     unexpected = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(r, errors.SeatUnavailable) for r in unexpected), unexpected[:3]
 
-    waitlist_promote(slot.pk)  # what the next trigger or the periodic pass would do
+    waitlist_promote(slot_id=slot.pk)  # what the next trigger or the periodic pass would do
     claims = list(SeatClaim.objects.filter(slot=slot).values_list("seat_id", flat=True))
     assert len(claims) == len(set(claims))  # no seat twice (the unique index holds)
     bought = set(
@@ -170,7 +170,7 @@ def test_general_admission_promotion_racing_buyers_never_oversells(event, screen
 
     def act(kind, who):
         if kind == "promote":
-            return waitlist_promote(ga.pk)
+            return waitlist_promote(slot_id=ga.pk)
         return book(who, ga.pk, quantity=1)
 
     results = race(act, jobs, workers=18)

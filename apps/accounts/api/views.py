@@ -25,7 +25,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _login_response(request, user, status_code=status.HTTP_200_OK) -> Response:
-    refresh = services.tokens_issue(user)
+    refresh = services.tokens_issue(user=user)
     response = Response(UserSerializer(user).data, status=status_code)
     set_auth_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
     rotate_token(request._request)  # a fresh csrftoken cookie for the new session
@@ -68,7 +68,7 @@ class TokenView(_PublicAuthView):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_login(request=request, **data.validated_data)
-        refresh = services.tokens_issue(user)
+        refresh = services.tokens_issue(user=user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
@@ -79,7 +79,7 @@ class TokenRefreshView(_PublicAuthView):
     def post(self, request):
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        _, refresh = services.tokens_refresh(data.validated_data["refresh"])
+        _, refresh = services.tokens_refresh(raw_refresh=data.validated_data["refresh"])
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
@@ -94,7 +94,7 @@ class CookieRefreshView(_PublicAuthView):
         raw = request.COOKIES.get(refresh_cookie_name())
         if not raw:
             raise services.InvalidRefreshToken("No refresh cookie. Log in again.")
-        user, refresh = services.tokens_refresh(raw)
+        user, refresh = services.tokens_refresh(raw_refresh=raw)
         response = Response(UserSerializer(user).data)
         set_auth_cookies(response, access=str(refresh.access_token), refresh=str(refresh))
         return response
@@ -114,7 +114,7 @@ class LogoutView(_PublicAuthView):
     )
     def post(self, request):
         enforce_csrf(request)
-        services.tokens_revoke(request.COOKIES.get(refresh_cookie_name()))
+        services.tokens_revoke(raw_refresh=request.COOKIES.get(refresh_cookie_name()))
         if request.content_type.startswith(FORM_TYPES):
             # The site's "Log out" button posts here: only this path gets the refresh cookie.
             messages.info(request._request, "You are logged out.")

@@ -286,14 +286,14 @@ def payments_reconcile(*, older_than: timedelta | None = None) -> int:
     for payment_id in Payment.objects.filter(
         status=Payment.Status.REFUND_PENDING, updated_at__lte=cutoff
     ).values_list("pk", flat=True):
-        payment_refund(payment_id)
+        payment_refund(payment_id=payment_id)
         settled += 1
     if settled:
         logger.info("payments_reconcile settled %s", settled)
     return settled
 
 
-def payment_refund(payment_id: int) -> None:
+def payment_refund(*, payment_id: int) -> None:
     """Refund a payment marked refund_pending (idempotent). The payment's row stays locked
     while the provider refunds, so two runs (a redelivered task, the reconciler) never
     refund one payment twice."""

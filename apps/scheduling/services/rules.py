@@ -128,7 +128,7 @@ def rule_validate(rule: ScheduleRule) -> None:
 
 
 @transaction.atomic
-def slots_generate(rule: ScheduleRule) -> GenerationResult:
+def slots_generate(*, rule: ScheduleRule) -> GenerationResult:
     """Create the rule's future showtimes that are not there yet and overlap nothing.
 
     Idempotent: a showtime whose (screen, start) already has a slot, in any status,
@@ -217,7 +217,7 @@ def schedule_rule_create(*, event: Event, **fields: Any) -> GenerationJob:
     return job
 
 
-def generation_job_run(job_id: int) -> GenerationJob:
+def generation_job_run(*, job_id: int) -> GenerationJob:
     """Run a generation job once: record running, then the counts or the error."""
     updated = GenerationJob.objects.filter(
         pk=job_id, status__in=[GenerationJob.Status.PENDING, GenerationJob.Status.FAILED]
@@ -226,7 +226,7 @@ def generation_job_run(job_id: int) -> GenerationJob:
     if not updated:
         return job  # already running or done elsewhere: tasks are idempotent
     try:
-        result = slots_generate(job.rule)
+        result = slots_generate(rule=job.rule)
     except ApplicationError as exc:  # the rule no longer fits (event cancelled, layout changed)
         job.status = GenerationJob.Status.FAILED
         job.error = exc.message

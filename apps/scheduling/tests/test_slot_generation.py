@@ -30,15 +30,15 @@ def rule_for(event, screen, **fields) -> ScheduleRule:
 
 def test_times_rule_creates_slots_with_prices_and_rerun_never_duplicates(event, screen):
     rule = rule_for(event, screen)
-    first = services.slots_generate(rule)
+    first = services.slots_generate(rule=rule)
     assert (first.total, first.created, first.skipped, first.conflicted) == (14, 14, 0, 0)
     assert SlotPrice.objects.count() == 28
     assert Slot.objects.filter(rule=rule, capacity=20).count() == 14
-    again = services.slots_generate(rule)
+    again = services.slots_generate(rule=rule)
     assert (again.created, again.skipped) == (0, 14)
     # A second, wider rule only fills the gaps.
     wider = rule_for(event, screen, date_to=tomorrow() + timedelta(days=9))
-    assert services.slots_generate(wider).created == 6
+    assert services.slots_generate(rule=wider).created == 6
     assert Slot.objects.count() == 20
 
 
@@ -53,7 +53,7 @@ def test_generated_slots_respect_existing_slots(event, screen):
         seating="reserved",
         prices=PRICES,
     )
-    result = services.slots_generate(rule_for(event, screen, date_to=tomorrow()))
+    result = services.slots_generate(rule=rule_for(event, screen, date_to=tomorrow()))
     assert (result.created, result.conflicted) == (1, 1)
     conflict = timezone.datetime.fromisoformat(result.conflicts[0]["starts_at"])
     assert conflict.astimezone(venue_tz).hour == 12
@@ -62,7 +62,7 @@ def test_generated_slots_respect_existing_slots(event, screen):
 
 def test_start_times_of_one_rule_that_overlap_each_other_conflict(event, screen):
     result = services.slots_generate(
-        rule_for(event, screen, date_to=tomorrow(), start_times=["18:00", "19:00"])
+        rule=rule_for(event, screen, date_to=tomorrow(), start_times=["18:00", "19:00"])
     )
     assert (result.created, result.conflicted) == (1, 1)
 
@@ -72,14 +72,14 @@ def test_past_showtimes_are_skipped(event, screen):
     rule = rule_for(
         event, screen, date_from=today - timedelta(days=1), date_to=today, start_times=["00:00"]
     )
-    result = services.slots_generate(rule)
+    result = services.slots_generate(rule=rule)
     assert (result.total, result.created, result.skipped) == (2, 0, 2)
 
 
 def test_pack_rule_uses_runtime_buffer_and_screen_hours(event, screen):
     # Screen opens 10:00-23:30; runtime 100 + buffer 20 = 2 h: 10, 12, 14, 16, 18, 20 (ends 21:40).
     rule = rule_for(event, screen, mode="pack", start_times=[], date_to=tomorrow())
-    services.slots_generate(rule)
+    services.slots_generate(rule=rule)
     tz = screen.venue.tzinfo
     hours = [
         s.starts_at.astimezone(tz).strftime("%H:%M") for s in Slot.objects.order_by("starts_at")
@@ -114,14 +114,14 @@ def test_ninety_days_of_six_showtimes_take_seconds(event, screen):
         start_times=["09:00", "11:00", "13:00", "15:00", "17:00", "19:00"],
     )
     started = clock.perf_counter()
-    result = services.slots_generate(rule)
+    result = services.slots_generate(rule=rule)
     elapsed = clock.perf_counter() - started
     assert result.created == 540
     assert Slot.objects.count() == 540
     assert SlotPrice.objects.count() == 1080
     assert elapsed < 5, f"took {elapsed:.2f}s"
     started = clock.perf_counter()
-    assert services.slots_generate(rule).created == 0
+    assert services.slots_generate(rule=rule).created == 0
     assert clock.perf_counter() - started < 5
 
 
@@ -158,15 +158,15 @@ def test_api_generation_returns_a_job_to_follow(
 def test_job_runs_once_and_records_failures(event, screen):
     rule = rule_for(event, screen, date_to=tomorrow())
     job = GenerationJob.objects.create(rule=rule)
-    assert services.generation_job_run(job.pk).created == 2
+    assert services.generation_job_run(job_id=job.pk).created == 2
     # Delivered twice: the second delivery does nothing.
-    assert services.generation_job_run(job.pk).created == 2
+    assert services.generation_job_run(job_id=job.pk).created == 2
     assert Slot.objects.count() == 2
     # The event is cancelled before a queued job runs: it fails with the reason.
     event.status = "cancelled"
     event.save()
     failing = GenerationJob.objects.create(rule=rule)
-    done = services.generation_job_run(failing.pk)
+    done = services.generation_job_run(job_id=failing.pk)
     assert done.status == "failed" and "cancelled" in done.error
 
 
@@ -259,7 +259,7 @@ def test_generation_is_organizer_only_and_isolated(
 def test_layout_changes_follow_upcoming_slots(
     org_client, event, screen, django_capture_on_commit_callbacks
 ):
-    services.slots_generate(rule_for(event, screen, date_to=tomorrow()))
+    services.slots_generate(rule=rule_for(event, screen, date_to=tomorrow()))
     url = f"/api/v1/screens/{screen.pk}/layout/"
     # Removing seats under upcoming showtimes is refused.
     response = org_client.put(url, {"rows": grid("ABC", 5, premium_rows="C")})
@@ -285,7 +285,7 @@ def test_layout_changes_follow_upcoming_slots(
 
 
 def test_screen_with_slots_cannot_be_deleted(org_client, event, screen):
-    services.slots_generate(rule_for(event, screen, date_to=tomorrow()))
+    services.slots_generate(rule=rule_for(event, screen, date_to=tomorrow()))
     response = org_client.delete(f"/api/v1/screens/{screen.pk}/")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "in_use"

@@ -186,7 +186,7 @@ def test_general_admission_offers_a_quantity(
     with django_capture_on_commit_callbacks(execute=True):
         booking_services.booking_cancel(user=ga_sold_out[1].user, booking_id=ga_sold_out[1].pk)
     assert entry_of(trio, general_slot).status == Status.WAITING  # still only 2 free
-    assert services.waitlist_promote(general_slot.pk) == []
+    assert services.waitlist_promote(slot_id=general_slot.pk) == []
 
 
 def test_a_larger_layout_raises_capacity_and_promotes(
@@ -234,7 +234,7 @@ def test_periodic_pass_settles_lapsed_offers_without_the_sweeper(
     assert entry_of(first, reserved_slot).status == Status.EXPIRED
     assert entry_of(second, reserved_slot).status == Status.OFFERED
     # idempotent: running again changes nothing
-    assert services.waitlist_promote(reserved_slot.pk) == []
+    assert services.waitlist_promote(slot_id=reserved_slot.pk) == []
     assert services.waitlist_promote_all() == 0
 
 
@@ -274,7 +274,7 @@ def test_an_offer_lost_to_a_buyer_is_planned_again(
 
     monkeypatch.setattr(services, "choose_seats", choose)
     entry = WaitlistEntry.objects.create(user=late, slot=reserved_slot, quantity=1)
-    assert services.waitlist_promote(reserved_slot.pk) == [entry.pk]
+    assert services.waitlist_promote(slot_id=reserved_slot.pk) == [entry.pk]
     claim = SeatClaim.objects.get(hold_id=entry_of(late, reserved_slot).offered_hold_id)
     assert claim.seat_id != free[0]
     assert len(calls) == 2

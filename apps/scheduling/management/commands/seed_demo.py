@@ -148,7 +148,7 @@ class Command(BaseCommand):
                     "prices": prices,
                 },
             )
-            result = slots_generate(rule)
+            result = slots_generate(rule=rule)
             self.stdout.write(
                 f"{event.title}: {result.created} showtimes created, {result.skipped} kept"
             )
