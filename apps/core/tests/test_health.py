@@ -32,17 +32,22 @@ def readyz_in_subprocess(**env) -> tuple[int, str]:
         "r = Client().get('/readyz', HTTP_HOST='localhost');"
         "print(r.status_code); print(r.content.decode())"
     )
-    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "venue.settings.test", **env}
-    out = subprocess.run(
+    out = fresh_process(code, **env)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    return int(lines[-2]), lines[-1]
+
+
+def fresh_process(code: str, **env) -> subprocess.CompletedProcess:
+    """Run `code` in a new interpreter with the test settings and `env`."""
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env=full_env,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "venue.settings.test", **env},
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
-    ).stdout.splitlines()
-    return int(out[-2]), out[-1]
+    )
 
 
 def test_readyz_is_503_when_the_database_points_at_nothing():
@@ -59,3 +64,39 @@ def test_readyz_is_503_when_redis_points_at_nothing(tmp_path):
     )
     assert status == 503
     assert "redis" in body and "database" not in body
+
+
+# In a fresh interpreter: start Django, then let several threads make the first uses a
+# new worker's request threads make at once (cache backend, /readyz, Celery's broker).
+FIRST_REQUESTS = """
+import importlib, sys, threading
+import django
+django.setup()
+print("loaded:", all(m in sys.modules for m in ("redis", "redis.client", "redis.sentinel")))
+sys.setswitchinterval(1e-6)
+names = ["redis.sentinel", "redis", "django_redis.client", "kombu.transport.redis"] * 2
+barrier = threading.Barrier(len(names))
+errors = []
+def first_use(name):
+    barrier.wait()
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=first_use, args=(n,)) for n in names]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print("errors:", errors)
+"""
+
+
+def test_redis_client_is_imported_at_startup_not_by_racing_request_threads():
+    """redis-py's first import is not thread-safe (its package imports itself in a cycle):
+    a fresh gunicorn worker answered /readyz 500 with "partially initialized module
+    'redis.client'" while another request thread created the cache backend. Django's
+    start-up (apps.core's ready()) imports it, on one thread, before any request."""
+    result = fresh_process(FIRST_REQUESTS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["loaded: True", "errors: []"], result.stdout
