@@ -9,6 +9,10 @@ class CookieJWTAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "apps.accounts.authentication.CookieJWTAuthentication"
     name = ["bearerAuth", "jwtCookieAuth"]
 
+    def get_security_requirement(self, auto_schema):
+        # Either one signs a request in (alternatives), not both together.
+        return [{name: []} for name in self.name]
+
     def get_security_definition(self, auto_schema):
         return [
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},

@@ -3,16 +3,11 @@
 import zoneinfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
-
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"{value!r} is not an IANA time zone name such as Europe/Lisbon.")
-
+from apps.core.validators import validate_timezone
 
 category_validator = RegexValidator(
     r"^[a-z][a-z0-9_-]{0,31}$",

@@ -37,17 +37,31 @@ def on_local_days(
     """Slots starting on those days (both included) as their venue's clock reads them: a
     23:30 showtime in New York is on its New York day, whatever day it is in UTC then.
 
-    The UTC bounds around the local test only let an index on `starts_at` narrow the rows."""
+    The UTC bounds around the local test only let an index on `starts_at` narrow the rows.
+    Near the edges of the calendar (0001-01-01, 9999-12-31) a bound can fall outside what
+    a datetime holds; then no showtime lies beyond it, and it is left out."""
     if not (date_from or date_to):
         return qs
     qs = qs.alias(local_day=LocalDate("starts_at", "screen__venue__timezone"))
     if date_from:
-        earliest = datetime.combine(date_from, time.min, tzinfo=UTC) - EARLIEST_OFFSET
-        qs = qs.filter(starts_at__gte=earliest, local_day__gte=date_from)
+        qs = qs.filter(local_day__gte=date_from)
+        earliest = _utc_bound(date_from, -EARLIEST_OFFSET)
+        if earliest is not None:
+            qs = qs.filter(starts_at__gte=earliest)
     if date_to:
-        latest = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
-        qs = qs.filter(starts_at__lt=latest + LATEST_OFFSET, local_day__lte=date_to)
+        qs = qs.filter(local_day__lte=date_to)
+        latest = _utc_bound(date_to, timedelta(days=1) + LATEST_OFFSET)
+        if latest is not None:
+            qs = qs.filter(starts_at__lt=latest)
     return qs
+
+
+def _utc_bound(day: date, shift: timedelta) -> datetime | None:
+    """Midnight UTC of `day`, shifted; None when that is before year 1 or after 9999."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=UTC) + shift
+    except OverflowError:
+        return None
 
 
 def _slot_base() -> QuerySet[Slot]:

@@ -1,6 +1,27 @@
+from django.contrib.auth.password_validation import get_default_password_validators
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
+from apps.core import serializers as strict
+
+
+def _new_password_schema() -> dict:
+    """What a schema can say of AUTH_PASSWORD_VALIDATORS: the minimum length and "not all
+    digits". Too common, or too like the email, is a 400 only the server can tell."""
+    min_length = max([getattr(v, "min_length", 1) for v in get_default_password_validators()] + [1])
+    return {
+        "type": "string",
+        "writeOnly": True,
+        "minLength": min_length,
+        "maxLength": 128,
+        "pattern": "^[^\\x00]*[^0-9\\x00][^\\x00]*$",
+    }
+
+
+@extend_schema_field(_new_password_schema())
+class NewPasswordField(strict.CharField):
+    """A new password, checked by the services against AUTH_PASSWORD_VALIDATORS."""
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -11,14 +32,14 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
-    full_name = serializers.CharField(max_length=150)
+    email = strict.EmailField(max_length=254)
+    password = NewPasswordField(max_length=128, write_only=True, trim_whitespace=False)
+    full_name = strict.CharField(max_length=150)
 
 
 class LoginSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    email = strict.EmailField(max_length=254)
+    password = strict.CharField(max_length=128, write_only=True, trim_whitespace=False)
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -27,4 +48,4 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class RefreshInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = strict.CharField(max_length=4096)

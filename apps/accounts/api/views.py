@@ -22,6 +22,13 @@ from .serializers import (
 )
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+BAD_CREDENTIALS = OpenApiResponse(description="`invalid_credentials`: no such email and password.")
+BAD_REFRESH = OpenApiResponse(
+    description="`token_not_valid`: the refresh token is missing, expired or revoked; log in."
+)
+CSRF_FAILED = OpenApiResponse(
+    description="`csrf_failed`: send the `csrftoken` cookie's value in X-CSRFToken."
+)
 
 
 def _login_response(request, user, status_code=status.HTTP_200_OK) -> Response:
@@ -41,7 +48,10 @@ class _PublicAuthView(APIView):
 
 
 class RegisterView(_PublicAuthView):
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={201: UserSerializer, 409: OpenApiResponse(description="`email_taken`.")},
+    )
     def post(self, request):
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -52,7 +62,7 @@ class RegisterView(_PublicAuthView):
 class LoginView(_PublicAuthView):
     """Check email and password; set the HttpOnly auth cookies and a fresh CSRF cookie."""
 
-    @extend_schema(request=LoginSerializer, responses={200: UserSerializer})
+    @extend_schema(request=LoginSerializer, responses={200: UserSerializer, 401: BAD_CREDENTIALS})
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -63,7 +73,9 @@ class LoginView(_PublicAuthView):
 class TokenView(_PublicAuthView):
     """Exchange email and password for a Bearer token pair (programs; no cookies, no CSRF)."""
 
-    @extend_schema(request=LoginSerializer, responses={200: TokenPairSerializer})
+    @extend_schema(
+        request=LoginSerializer, responses={200: TokenPairSerializer, 401: BAD_CREDENTIALS}
+    )
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -75,7 +87,10 @@ class TokenView(_PublicAuthView):
 class TokenRefreshView(_PublicAuthView):
     """Rotate a Bearer refresh token: the old one stops working."""
 
-    @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairSerializer})
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={200: TokenPairSerializer, 401: BAD_REFRESH},
+    )
     def post(self, request):
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -88,7 +103,9 @@ class CookieRefreshView(_PublicAuthView):
 
     throttle_scope = None
 
-    @extend_schema(request=None, responses={200: UserSerializer})
+    @extend_schema(
+        request=None, responses={200: UserSerializer, 401: BAD_REFRESH, 403: CSRF_FAILED}
+    )
     def post(self, request):
         enforce_csrf(request)
         raw = request.COOKIES.get(refresh_cookie_name())
@@ -110,6 +127,7 @@ class LogoutView(_PublicAuthView):
         responses={
             204: OpenApiResponse(description="Logged out."),
             303: OpenApiResponse(description="Logged out from an HTML form: back to the site."),
+            403: CSRF_FAILED,
         },
     )
     def post(self, request):

@@ -1,14 +1,41 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.bookings.models import Booking, Hold
+from apps.bookings.payments import provider_names
+from apps.bookings.services import MAX_SEATS_PER_HOLD
+from apps.core import serializers as strict
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1},
+        "minItems": 1,
+        "maxItems": MAX_SEATS_PER_HOLD,
+        "uniqueItems": True,
+    }
+)
+class HoldSeatsField(serializers.ListField):
+    """Seat ids: past MAX_SEATS_PER_HOLD the service answers 400 `too_many_seats`, and
+    none or a seat twice is a 400 too (the schema says so)."""
+
+    child = serializers.IntegerField(min_value=1)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_SEATS_PER_HOLD})
+class HoldQuantityField(serializers.IntegerField):
+    """Places of general admission: past MAX_SEATS_PER_HOLD, 400 `too_many_seats`."""
 
 
 class HoldInputSerializer(serializers.Serializer):
+    """`seats` for reserved seating or `quantity` for general admission: one of the two."""
+
+    one_of_fields = ("seats", "quantity")
+
     slot = serializers.IntegerField(min_value=1)
-    seats = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100
-    )
-    quantity = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    seats = HoldSeatsField(required=False, max_length=100)
+    quantity = HoldQuantityField(min_value=1, max_value=100, required=False)
 
     def validate(self, attrs):
         if ("seats" in attrs) == ("quantity" in attrs):
@@ -26,9 +53,14 @@ class HoldSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
+@extend_schema_field({"type": "string", "enum": provider_names()})
+class PaymentMethodField(strict.CharField):
+    """A method of VENUE_PAYMENT_PROVIDERS; another is a 400 `invalid_payment_method`."""
+
+
 class PaymentInputSerializer(serializers.Serializer):
-    method = serializers.CharField(max_length=32)
-    token = serializers.CharField(max_length=512)
+    method = PaymentMethodField(max_length=32)
+    token = strict.CharField(max_length=512)
 
 
 class ConfirmInputSerializer(serializers.Serializer):

@@ -22,6 +22,8 @@ from .serializers import (
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
+    # What the view takes: up to 255 characters, not all blank (else 400).
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
     location=OpenApiParameter.HEADER,
     required=True,
     description="Unique per purchase; repeats within 24 h replay the first response.",
@@ -34,7 +36,13 @@ class HoldCreateView(APIView):
 
     @extend_schema(
         request=HoldInputSerializer,
-        responses={201: HoldSerializer, 409: OpenApiResponse(description="seat_unavailable")},
+        responses={
+            201: HoldSerializer,
+            409: OpenApiResponse(
+                description="`seat_unavailable` (nothing held), `slot_not_on_sale`, "
+                "`slot_not_found`, or `hold_in_progress`."
+            ),
+        },
     )
     def post(self, request):
         data = HoldInputSerializer(data=request.data)
@@ -50,10 +58,11 @@ class HoldCreateView(APIView):
 
 class HoldListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses={200: HoldSerializer(many=True)})
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.hold_list(request.user), request, view=self)
         return paginator.get_paginated_response([selectors.hold_payload(h) for h in page])
 
@@ -61,7 +70,12 @@ class HoldListView(APIView):
 class HoldDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={204: OpenApiResponse(description="Released.")})
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Released."),
+            404: OpenApiResponse(description="hold_not_found"),
+        }
+    )
     def delete(self, request, hold_id: int):
         services.hold_release(user=request.user, hold_id=hold_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -77,6 +91,7 @@ class ConfirmView(APIView):
         responses={
             201: BookingSerializer,
             402: OpenApiResponse(description="payment_declined (the hold is kept)"),
+            404: OpenApiResponse(description="hold_not_found: no such live hold of yours"),
             409: OpenApiResponse(
                 description="request_in_progress; slot_not_on_sale (the showtime was "
                 "cancelled, its event cancelled, or it has started: nothing charged)"
@@ -115,10 +130,11 @@ class ConfirmView(APIView):
 
 class BookingListView(APIView):
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination
 
     @extend_schema(responses={200: BookingSerializer(many=True)})
     def get(self, request):
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(selectors.booking_list(request.user), request, view=self)
         return paginator.get_paginated_response([selectors.booking_payload(b) for b in page])
 
@@ -137,7 +153,14 @@ class BookingDetailView(APIView):
 class BookingCancelView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: CancelOutputSerializer})
+    @extend_schema(
+        request=None,
+        responses={
+            200: CancelOutputSerializer,
+            404: OpenApiResponse(description="booking_not_found"),
+            409: OpenApiResponse(description="already_cancelled, or cancellation_closed"),
+        },
+    )
     def post(self, request, booking_id: int):
         booking = services.booking_cancel(user=request.user, booking_id=booking_id)
         return Response({"status": booking.status})

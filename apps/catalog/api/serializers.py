@@ -2,15 +2,18 @@
 
 from rest_framework import serializers
 
+from apps.core import serializers as strict
+
 from ..models import Event, EventType, Movie, MovieFormat, Screen, Venue, category_validator
 from ..selectors import movie_list, venue_editable
 
-SHORT_WORD = r"^[\w .&'+-]{1,32}$"
+# Letters, digits, spaces and .&'+-, not only spaces (at most 32: the field's max_length).
+SHORT_WORD = r"^[\w .&'+-]*[\w.&'+-][\w .&'+-]*$"
 
 
-class MovieSerializer(serializers.ModelSerializer):
+class MovieSerializer(strict.ModelSerializer):
     genres = serializers.ListField(
-        child=serializers.RegexField(SHORT_WORD, max_length=32), max_length=10, required=False
+        child=strict.RegexField(SHORT_WORD, max_length=32), max_length=10, required=False
     )
     formats = serializers.ListField(
         child=serializers.ChoiceField(choices=MovieFormat.choices), max_length=10, required=False
@@ -51,7 +54,7 @@ class ImageUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=False, use_url=False)
 
 
-class EventWriteSerializer(serializers.ModelSerializer):
+class EventWriteSerializer(strict.ModelSerializer):
     movie = serializers.PrimaryKeyRelatedField(
         queryset=movie_list(), required=False, allow_null=True
     )
@@ -72,7 +75,7 @@ class EventWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class VenueSerializer(serializers.ModelSerializer):
+class VenueSerializer(strict.ModelSerializer):
     class Meta:
         model = Venue
         fields = ["id", "name", "address", "city", "timezone"]
@@ -91,7 +94,7 @@ class OwnVenueField(serializers.PrimaryKeyRelatedField):
         return venue_editable(self.context["request"].user)
 
 
-class ScreenSerializer(serializers.ModelSerializer):
+class ScreenSerializer(strict.ModelSerializer):
     venue = OwnVenueField()
     seat_count = serializers.IntegerField(read_only=True, default=0)
 
@@ -112,11 +115,17 @@ class ScreenSerializer(serializers.ModelSerializer):
 class LayoutItemSerializer(serializers.Serializer):
     """A seat (`number`, `category`, optional `label` and `x`) or an aisle (`gap`)."""
 
+    one_of_fields = ("number", "gap")
+
     number = serializers.IntegerField(min_value=1, max_value=999, required=False)
-    category = serializers.CharField(
-        max_length=32, validators=[category_validator], required=False, default="standard"
+    category = strict.CharField(
+        trim_whitespace=False,  # checked as sent, like the schema's pattern says
+        max_length=32,
+        validators=[category_validator],
+        required=False,
+        default="standard",
     )
-    label = serializers.RegexField(r"^[A-Za-z0-9-]{1,16}$", required=False)
+    label = strict.RegexField(r"^[A-Za-z0-9-]{1,16}$", required=False)
     x = serializers.IntegerField(min_value=0, max_value=999, required=False)
     gap = serializers.IntegerField(min_value=1, max_value=50, required=False)
 
@@ -133,7 +142,7 @@ class LayoutItemSerializer(serializers.Serializer):
 
 
 class LayoutRowSerializer(serializers.Serializer):
-    name = serializers.RegexField(r"^[A-Za-z0-9]{1,8}$")
+    name = strict.RegexField(r"^[A-Za-z0-9]{1,8}$")
     seats = LayoutItemSerializer(many=True, allow_empty=False, max_length=300)
 
 

@@ -4,7 +4,7 @@ from collections import Counter
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -12,6 +12,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from apps.accounts.permissions import IsOrganizer, ReadOnlyOrOrganizer
+from apps.core.filters import IdFilter
 
 from .. import selectors, services
 from ..models import Movie, Screen
@@ -40,6 +41,20 @@ class MovieFilter(django_filters.FilterSet):
     def filter_search(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(synopsis__icontains=value))
 
+    def is_valid(self) -> bool:
+        # `?ordering=,` (or `title,`) names no field: a 400, not an unordered page.
+        valid = super().is_valid()
+        if valid and "" in (self.data.get("ordering") or "x").split(","):
+            self.form.add_error("ordering", "Name fields to order by, separated by commas.")
+            return False
+        return valid
+
+
+IN_USE = OpenApiResponse(
+    description="`in_use`: showtimes or events still use it (`details.protected`)."
+)
+ID = r"[0-9]+"  # a path id is digits: anything else is no such object (404), not a 500
+
 
 def layout_payload(screen: Screen) -> dict:
     rows = selectors.screen_layout_rows(screen)
@@ -53,8 +68,11 @@ def layout_payload(screen: Screen) -> dict:
     }
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class MovieViewSet(viewsets.ModelViewSet):
     """The movie catalog: anyone reads; organizers add movies and change the ones they added."""
+
+    lookup_value_regex = ID
 
     throttle_scope = "catalog"  # public reads count against the per-IP scraping tier
 
@@ -82,7 +100,11 @@ class MovieViewSet(viewsets.ModelViewSet):
         services.movie_delete(movie=instance)
 
     @extend_schema(
-        request={"multipart/form-data": ImageUploadSerializer}, responses=MovieSerializer
+        request={"multipart/form-data": ImageUploadSerializer},
+        responses={
+            200: MovieSerializer,
+            413: OpenApiResponse(description="`image_too_large`: over the upload limit."),
+        },
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def poster(self, request, pk=None):
@@ -100,8 +122,11 @@ class MovieViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class VenueViewSet(viewsets.ModelViewSet):
     """The caller's venues (all venues for admins)."""
+
+    lookup_value_regex = ID
 
     serializer_class = VenueSerializer
     permission_classes = [IsOrganizer]
@@ -125,13 +150,19 @@ class VenueViewSet(viewsets.ModelViewSet):
 
 
 class ScreenFilter(django_filters.FilterSet):
+    # A venue id that is not one of yours filters to nothing, as `slots/?screen=` does.
+    venue = IdFilter(field_name="venue_id")
+
     class Meta:
         model = Screen
         fields = ["venue"]
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class ScreenViewSet(viewsets.ModelViewSet):
     """The screens of the caller's venues, and their seat layouts."""
+
+    lookup_value_regex = ID
 
     serializer_class = ScreenSerializer
     permission_classes = [IsOrganizer]
@@ -161,7 +192,16 @@ class ScreenViewSet(viewsets.ModelViewSet):
         """The seat layout: rows top to bottom, seats left to right; missing columns are aisles."""
         return Response(layout_payload(self.get_object()))
 
-    @extend_schema(request=LayoutSerializer, responses=LayoutOutSerializer)
+    @extend_schema(
+        request=LayoutSerializer,
+        responses={
+            200: LayoutOutSerializer,
+            409: OpenApiResponse(
+                description="`layout_in_use`: seats with upcoming showtimes would be removed "
+                "(`details.removed_seats`)."
+            ),
+        },
+    )
     @layout.mapping.put
     def layout_replace(self, request, pk=None):
         """Replace the layout. Seats keep their ids by label; removing seats in use is refused."""

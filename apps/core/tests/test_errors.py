@@ -99,17 +99,33 @@ def test_page_exception_renders_the_500_page_without_details():
     assert b"page failure" not in response.content
 
 
-def test_pagination_caps_page_size_at_100(api_client, django_user_model):
+def test_pagination_takes_page_size_1_to_100_and_refuses_the_rest(api_client, django_user_model):
     django_user_model.objects.bulk_create(
         [django_user_model(email=f"user{i}@example.org") for i in range(105)]
     )
-    body = api_client.get("/api/test/users/", {"page_size": 1000}).json()
+    body = api_client.get("/api/test/users/", {"page_size": 100}).json()
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["count"] == 105
     assert len(body["results"]) == 100
     body = api_client.get("/api/test/users/", {"page_size": 10, "page": 2}).json()
     assert len(body["results"]) == 10
     assert body["previous"] and body["next"]
+    # Out of range, not a number, or given twice: a 400, never a silently different page.
+    for query in (
+        "page_size=1000",
+        "page_size=101",
+        "page_size=0",
+        "page_size=abc",
+        "page=0",
+        "page=-1",
+        "page=1.5",
+        "page_size=5&page_size=6",
+    ):
+        response = api_client.get(f"/api/test/users/?{query}")
+        assert response.status_code == 400, query
+        error = error_of(response)
+        assert error["code"] == "validation_error", query
+        assert set(error["details"]) <= {"page", "page_size"}, query
 
 
 def test_page_past_the_end_is_a_404_in_the_error_shape(api_client):

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from apps.catalog.api.serializers import MovieBriefSerializer, VenueBriefSerializer
 from apps.catalog.models import Event, Screen, category_validator
 from apps.catalog.selectors import event_editable, screen_editable
+from apps.core import serializers as strict
 
 from ..models import GenerationJob, ScheduleRule, Seating, Slot, SlotStatus
 
@@ -155,7 +156,7 @@ class SeatMapSerializer(serializers.Serializer):
 
 
 class EventListSerializer(serializers.ModelSerializer):
-    movie = MovieBriefSerializer(read_only=True)
+    movie = MovieBriefSerializer(read_only=True, allow_null=True, help_text="Null but for movies.")
     starts_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="The next upcoming showtime, if any."
     )
@@ -200,7 +201,7 @@ class GenerateSlotsSerializer(serializers.Serializer):
 
     screen = ScreenField()
     mode = serializers.ChoiceField(choices=ScheduleRule.Mode.choices)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    name = strict.CharField(max_length=100, required=False, allow_blank=True)
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     weekdays = serializers.ListField(

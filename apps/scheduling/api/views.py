@@ -3,7 +3,12 @@
 import django_filters
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -16,6 +21,7 @@ from apps.catalog import services as catalog_services
 from apps.catalog.api.serializers import EventWriteSerializer, ImageUploadSerializer
 from apps.catalog.models import Event, EventType
 from apps.core.cache import cache_key, public_cached
+from apps.core.filters import IdFilter
 
 from .. import selectors, services
 from ..models import Slot
@@ -28,6 +34,12 @@ from .serializers import (
     SlotCreateSerializer,
     SlotSerializer,
     SlotUpdateSerializer,
+)
+
+ID = r"[0-9]+"  # a path id is digits: anything else is no such object (404), not a 500
+IMAGE_TOO_LARGE = OpenApiResponse(description="`image_too_large`: over the upload limit.")
+SLOT_CONFLICT = OpenApiResponse(
+    description="`slot_overlap` (`details.conflicts`), `slot_started`, or `event_cancelled`."
 )
 
 ORDERINGS = [
@@ -85,8 +97,8 @@ class EventFilter(DateRangeFilterSet):
 
 
 class SlotFilter(DateRangeFilterSet):
-    event = django_filters.NumberFilter(field_name="event_id", min_value=1)
-    screen = django_filters.NumberFilter(field_name="screen_id", min_value=1)
+    event = IdFilter(field_name="event_id")
+    screen = IdFilter(field_name="screen_id")
 
     class Meta:
         model = Slot
@@ -108,9 +120,17 @@ def _public_cached(request, namespace: str, build):
 @extend_schema_view(
     list=extend_schema(summary="Events, soonest showtime first"),
     retrieve=extend_schema(summary="An event with its upcoming showtimes"),
+    destroy=extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(description="`in_use`: it has showtimes; cancel it instead."),
+        }
+    ),
 )
 class EventViewSet(viewsets.ModelViewSet):
     """Events: anyone reads published ones; organizers manage their own."""
+
+    lookup_value_regex = ID
 
     throttle_scope = "catalog"  # public reads count against the per-IP scraping tier
 
@@ -188,7 +208,8 @@ class EventViewSet(viewsets.ModelViewSet):
         catalog_services.event_delete(event=instance)
 
     @extend_schema(
-        request={"multipart/form-data": ImageUploadSerializer}, responses=EventDetailSerializer
+        request={"multipart/form-data": ImageUploadSerializer},
+        responses={200: EventDetailSerializer, 413: IMAGE_TOO_LARGE},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def banner(self, request, pk=None):
@@ -205,7 +226,13 @@ class EventViewSet(viewsets.ModelViewSet):
         catalog_services.event_banner_clear(event=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=GenerateSlotsSerializer, responses={202: GenerationJobSerializer})
+    @extend_schema(
+        request=GenerateSlotsSerializer,
+        responses={
+            202: GenerationJobSerializer,
+            409: OpenApiResponse(description="`event_cancelled`."),
+        },
+    )
     @action(detail=True, methods=["post"], url_path="generate-slots")
     def generate_slots(self, request, pk=None):
         """Generate showtimes from a rule in a background task; follow `status_url`."""
@@ -239,6 +266,16 @@ class EventViewSet(viewsets.ModelViewSet):
         return Response(GenerationJobSerializer(job, context=self.get_serializer_context()).data)
 
 
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                description="`slot_has_bookings` (`details.bookings`): cancel it instead."
+            ),
+        }
+    )
+)
 class SlotViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -246,6 +283,8 @@ class SlotViewSet(
     viewsets.GenericViewSet,
 ):
     """Showtimes: anyone reads those of published events; organizers manage their own."""
+
+    lookup_value_regex = ID
 
     throttle_scope = "catalog"  # public reads count against the per-IP scraping tier
 
@@ -282,14 +321,25 @@ class SlotViewSet(
         slot = selectors.slot_editable(self.request.user).get(pk=slot.pk)
         return Response(self._serialize(slot), status=status_code)
 
-    @extend_schema(request=SlotCreateSerializer, responses={201: SlotSerializer})
+    @extend_schema(
+        request=SlotCreateSerializer, responses={201: SlotSerializer, 409: SLOT_CONFLICT}
+    )
     def create(self, request, *args, **kwargs):
         data = SlotCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         slot = services.slot_create(**data.validated_data)
         return self._out(slot, status.HTTP_201_CREATED)
 
-    @extend_schema(request=SlotUpdateSerializer, responses=SlotSerializer)
+    @extend_schema(
+        request=SlotUpdateSerializer,
+        responses={
+            200: SlotSerializer,
+            409: OpenApiResponse(
+                description="`slot_overlap`, `slot_started`, `event_cancelled`, or "
+                "`capacity_below_sold`."
+            ),
+        },
+    )
     def partial_update(self, request, *args, **kwargs):
         slot = self.get_object()
         data = SlotUpdateSerializer(

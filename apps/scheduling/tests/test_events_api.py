@@ -147,8 +147,11 @@ def test_pagination_limits(anon_client, organizer):
             for i in range(105)
         ]
     )
-    body = anon_client.get("/api/v1/events/?page_size=500").json()
+    body = anon_client.get("/api/v1/events/?page_size=100").json()
     assert body["count"] == 105 and len(body["results"]) == 100
+    response = anon_client.get("/api/v1/events/?page_size=500")  # past the maximum: refused
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"page_size": ["At most 100."]}
     body = anon_client.get("/api/v1/events/?page_size=10&page=3&ordering=title").json()
     assert [e["title"] for e in body["results"]][0] == "Play 020"
     assert body["next"] and body["previous"]
