@@ -2,27 +2,19 @@ import contextlib
 
 from django.contrib import admin, messages
 
-from apps.accounts.adminsite import ReadOnlyAdmin, ServiceAdmin
+from apps.accounts.adminsite import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from apps.core.exceptions import ApplicationError
 
 from . import errors, services
 from .models import Booking, GeneralInventory, Hold, IdempotencyRecord, Payment, SeatClaim, Ticket
 
 
-class TicketInline(admin.TabularInline):
+class TicketInline(ReadOnlyInline):
     model = Ticket
-    extra = 0
-    can_delete = False
-    readonly_fields = ["number", "seat", "code"]
+    fields = ["number", "seat", "code"]
 
     def has_view_permission(self, request, obj=None) -> bool:
         return True  # shown with a booking the viewer may see
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Booking)

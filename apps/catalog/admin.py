@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 
-from apps.accounts.adminsite import ReadOnlyAdmin, ServiceAdmin
+from apps.accounts.adminsite import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from apps.accounts.permissions import is_admin
 from apps.core.exceptions import ApplicationError
 
@@ -109,21 +109,12 @@ class EventAdmin(OrganizerOwnedAdmin):
         services.event_delete(event=obj)
 
 
-class ScreenInline(admin.TabularInline):
+class ScreenInline(ReadOnlyInline):
     """The venue's screens, for reading; a screen is changed on its own page."""
 
     model = Screen
-    extra = 0
     fields = ["name", "opening_time", "closing_time", "layout_version"]
-    readonly_fields = fields
     show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Venue)

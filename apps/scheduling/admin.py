@@ -3,7 +3,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import admin
 
-from apps.accounts.adminsite import ReadOnlyAdmin, ServiceAdmin
+from apps.accounts.adminsite import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 
 from . import services
 from .models import GenerationJob, ScheduleRule, Slot, SlotPrice
@@ -45,20 +45,11 @@ class SlotForm(forms.ModelForm):
         return prices
 
 
-class SlotPriceInline(admin.TabularInline):
+class SlotPriceInline(ReadOnlyInline):
     """Prices for reading; they change through the showtime's `prices` field."""
 
     model = SlotPrice
-    extra = 0
     fields = ["category", "price"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Slot)
