@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Now
 
 from apps.catalog.models import Seat
@@ -46,15 +46,10 @@ class Released:
 
 def _slot_for_sale(slot_id: int) -> tuple[Slot, datetime]:
     """The slot if it is on sale now, and now by the database's clock (one query)."""
-    slot = (
-        Slot.objects.select_related("event")
-        .annotate(db_now=Now(), on_sale=sales.on_sale())
-        .filter(pk=slot_id)
-        .first()
-    )
+    slot = Slot.objects.select_related("event").annotate(db_now=Now()).filter(pk=slot_id).first()
     if slot is None:
         raise errors.SlotNotOnSale("No such showtime.", code="slot_not_found")
-    if not slot.on_sale:
+    if not sales.is_on_sale(slot, slot.db_now):
         raise errors.SlotNotOnSale()
     return slot, slot.db_now
 
@@ -99,16 +94,19 @@ def _hold_delete(hold: Hold) -> Released:
 def _hold_locked(**filters) -> Hold | None:
     """Lock the hold (not its showtime's row: other buyers keep confirming) and judge, by
     the database clock in the same query, whether it has expired and whether its
-    showtime is still on sale (`scheduling.sales.on_sale`)."""
-    return (
+    showtime is still on sale (`scheduling.sales.is_on_sale`): `hold.expired` and
+    `hold.on_sale`."""
+    hold = (
         Hold.objects.select_for_update(of=("self",))
-        .annotate(
-            expired=Q(expires_at__lte=Now()),
-            on_sale=sales.on_sale("slot__"),
-        )
+        .select_related("slot__event")
+        .annotate(db_now=Now())
         .filter(**filters)
         .first()
     )
+    if hold is not None:
+        hold.expired = hold.expires_at <= hold.db_now
+        hold.on_sale = sales.is_on_sale(hold.slot, hold.db_now)
+    return hold
 
 
 def _hold_insert(**fields) -> Hold:
