@@ -16,14 +16,17 @@ from django.utils import timezone
 
 from apps.bookings import services as bookings
 from apps.bookings.models import GeneralInventory, Hold
-from apps.bookings.tests.fixtures import *  # noqa: F403
+from tests.support.fixtures import *  # noqa: F403
+from tests.support.showtimes import *  # noqa: F403
 from apps.catalog import services as catalog
 from apps.catalog.models import Event, Venue
-from apps.catalog.tests.fixtures import grid
+from tests.support.fixtures import grid
 from apps.scheduling.models import Slot
 from apps.scheduling.services import slot_create
 
-pytestmark = pytest.mark.django_db
+# Transactional: the admin views then run the services as in production, where a
+# service's durable transaction may not nest in one the admin would open.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PAGES = [
     "catalog_venue",

@@ -52,16 +52,10 @@ class VenueAdminSite(admin.AdminSite):
         return user.is_active and (user.is_staff or is_organizer(user))
 
 
-class ServiceAdmin(admin.ModelAdmin):
-    """A model admin scoped to the organizer and writing through services.
-
-    `owner_field`: the lookup to the owning organizer (`"organizer"`,
-    `"slot__event__organizer"`), or `None` for the admins' models.
-    `organizer_actions`: what an organizer may do with its own objects.
-    """
-
-    owner_field: str | None = None
-    organizer_actions: frozenset[str] = frozenset({"view", "add", "change", "delete"})
+class ServiceWrites:
+    """The writes of a model admin, through services: `save_model`, `delete_model`,
+    `delete_queryset` and the change/delete views call `service_save`/`service_delete`,
+    and a refusal of a service (an `ApplicationError`) is shown as an error."""
 
     # --- what a writer implements
 
@@ -135,6 +129,18 @@ class ServiceAdmin(admin.ModelAdmin):
     def _object_or_404(self, request, object_id) -> None:
         if self.get_object(request, unquote(object_id)) is None:
             raise Http404("No such object of yours.")
+
+
+class ServiceAdmin(ServiceWrites, admin.ModelAdmin):
+    """A model admin scoped to the organizer and writing through services.
+
+    `owner_field`: the lookup to the owning organizer (`"organizer"`,
+    `"slot__event__organizer"`), or `None` for the admins' models.
+    `organizer_actions`: what an organizer may do with its own objects.
+    """
+
+    owner_field: str | None = None
+    organizer_actions: frozenset[str] = frozenset({"view", "add", "change", "delete"})
 
     # --- scope
 

@@ -61,7 +61,7 @@ def user_register(*, email: str, password: str, full_name: str) -> User:
     if User.objects.filter(email=email).exists():
         raise EmailTaken()
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             return User.objects.create_user(
                 email, password, full_name=full_name, role=Role.CUSTOMER
             )
@@ -112,7 +112,7 @@ def tokens_refresh(*, raw_refresh: str) -> tuple[User, RefreshToken]:
     fingerprint = payload.get(jwt_settings.REVOKE_TOKEN_CLAIM)
     if user is None or fingerprint != get_md5_hash_password(user.password):
         raise InvalidRefreshToken()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         outstanding = OutstandingToken.objects.filter(jti=payload["jti"]).first()
         if outstanding is None:
             raise InvalidRefreshToken()
@@ -151,7 +151,7 @@ def tokens_revoke_all(*, user: User) -> int:
     return len(tokens)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_ensure(*, email: str, password: str, full_name: str, role: str = Role.CUSTOMER) -> User:
     """Create the user if missing, else bring name, role and password to the given values."""
     email = User.objects.normalize_email(email)
@@ -165,7 +165,7 @@ def user_ensure(*, email: str, password: str, full_name: str, role: str = Role.C
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def user_set_active(*, user: User, active: bool, by: User | None = None) -> bool:
     """Activate or deactivate an account (effective on its next request); a deactivated
     account's refresh tokens are revoked. Nobody deactivates themself. True if changed."""
@@ -179,3 +179,63 @@ def user_set_active(*, user: User, active: bool, by: User | None = None) -> bool
     if not active:
         transaction.on_commit(lambda: tokens_revoke_all(user=user))
     return True
+
+
+# --- Accounts managed by an admin (the Django admin's user pages)
+
+USER_ADMIN_FIELDS = frozenset(
+    {"email", "full_name", "role", "is_active", "is_staff", "is_superuser"}
+)
+
+
+@transaction.atomic(durable=True)
+def user_create(
+    *, email: str, password: str | None, full_name: str, role: str = Role.CUSTOMER
+) -> User:
+    """An account made by an admin: `password=None` makes one that cannot log in with a
+    password until it is set."""
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email=email).exists():
+        raise EmailTaken()
+    user = User.objects.create_user(email, password, full_name=full_name, role=role)
+    audit("user_created", target_user_id=user.pk, role=role)
+    return user
+
+
+@transaction.atomic(durable=True)
+def user_update(*, user: User, by: User | None = None, **fields) -> User:
+    """Change an account's profile, role or access. Deactivating goes through the same
+    rules as `user_set_active` (not oneself; refresh tokens revoked). Role and password
+    changes are audited for every save of a user (`accounts.signals`)."""
+    unknown = set(fields) - USER_ADMIN_FIELDS
+    if unknown:
+        raise ApplicationError(
+            "These fields cannot be changed here.", code="validation_error",
+            details={name: ["Not changeable."] for name in sorted(unknown)},
+        )  # fmt: skip
+    if fields.get("is_active") is False and by is not None and by.pk == user.pk:
+        raise ApplicationError("You cannot deactivate your own account.", code="forbidden_self")
+    if "email" in fields:
+        fields["email"] = User.objects.normalize_email(fields["email"])
+        if User.objects.filter(email=fields["email"]).exclude(pk=user.pk).exists():
+            raise EmailTaken()
+    deactivated = fields.get("is_active") is False and user.is_active
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save()
+    if deactivated:
+        audit("user_deactivated", target_user_id=user.pk)
+        transaction.on_commit(lambda: tokens_revoke_all(user=user))
+    return user
+
+
+@transaction.atomic(durable=True)
+def user_password_set(*, user: User, password: str | None) -> User:
+    """Set (or, with `None`, disable) an account's password; every refresh token of the
+    account is revoked once this commits (`accounts.signals`)."""
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

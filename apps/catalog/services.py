@@ -68,7 +68,7 @@ def _replace_file(instance: models.Model, field: str, content) -> None:
 # --- Movies
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def movie_create(*, created_by: User, **fields: Any) -> Movie:
     """Create a movie of the shared catalog."""
     movie = Movie(created_by=created_by, **fields)
@@ -76,7 +76,7 @@ def movie_create(*, created_by: User, **fields: Any) -> Movie:
     return movie
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def movie_update(*, movie: Movie, **fields: Any) -> Movie:
     _assign(movie, fields)
     _save(movie)
@@ -88,7 +88,7 @@ def movie_delete(*, movie: Movie) -> None:
     _delete(movie, "movie")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def movie_poster_set(*, movie: Movie, upload) -> Movie:
     """Validate, re-encode and store a poster, replacing any previous one."""
     content = image_process(upload, max_size=settings.VENUE_POSTER_MAX_SIZE, name="poster")
@@ -96,7 +96,7 @@ def movie_poster_set(*, movie: Movie, upload) -> Movie:
     return movie
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def movie_poster_clear(*, movie: Movie) -> Movie:
     _replace_file(movie, "poster", None)
     return movie
@@ -116,7 +116,7 @@ def _banner_content(banner):
     return image_process(banner, max_size=settings.VENUE_BANNER_MAX_SIZE, name="banner")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def event_create(*, organizer: User, banner=None, **fields: Any) -> Event:
     """Create an event, with its banner if one is given, in one transaction: a bad banner
     writes nothing."""
@@ -128,7 +128,7 @@ def event_create(*, organizer: User, banner=None, **fields: Any) -> Event:
     return event
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def event_update(*, event: Event, banner=_KEEP, **fields: Any) -> Event:
     """Change an event's fields and, when `banner` is given, set (an upload) or clear
     (`None`) its banner, all or nothing: on any error the row and `event` are unchanged."""
@@ -161,14 +161,14 @@ def event_banner_clear(*, event: Event) -> Event:
 # --- Venues and screens
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def venue_create(*, organizer: User, **fields: Any) -> Venue:
     venue = Venue(organizer=organizer, **fields)
     _save(venue)
     return venue
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def venue_update(*, venue: Venue, **fields: Any) -> Venue:
     _assign(venue, fields)
     _save(venue)
@@ -179,14 +179,14 @@ def venue_delete(*, venue: Venue) -> None:
     _delete(venue, "venue")
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def screen_create(**fields: Any) -> Screen:
     screen = Screen(**fields)
     _save(screen)
     return screen
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def screen_update(*, screen: Screen, **fields: Any) -> Screen:
     _assign(screen, fields)
     _save(screen)
@@ -263,7 +263,7 @@ def layout_seats(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return seats
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def screen_layout_replace(*, screen: Screen, rows: list[dict[str, Any]]) -> Screen:
     """Make the screen's seats exactly `rows`, keeping the ids of seats whose label stays.
 

@@ -127,7 +127,7 @@ def rule_validate(rule: ScheduleRule) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def slots_generate(*, rule: ScheduleRule) -> GenerationResult:
     """Create the rule's future showtimes that are not there yet and overlap nothing.
 
@@ -198,7 +198,7 @@ def slots_generate(*, rule: ScheduleRule) -> GenerationResult:
     return result
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def schedule_rule_create(*, event: Event, **fields: Any) -> GenerationJob:
     """Store a rule and queue its generation after commit; return the job to follow."""
     from ..tasks import generate_slots_task

@@ -143,7 +143,7 @@ def _default_end(event: Event, starts_at: datetime) -> datetime:
     return starts_at + timedelta(minutes=event.movie.runtime_minutes)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def slot_create(
     *,
     event: Event,
@@ -194,7 +194,7 @@ def slot_create(
     return slot
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def slot_update(*, slot: Slot, **fields: Any) -> Slot:
     """Change a future showtime's times, prices, sales window, capacity or status.
 
@@ -246,7 +246,7 @@ def slot_update(*, slot: Slot, **fields: Any) -> Slot:
     return slot
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def slot_delete(*, slot: Slot) -> None:
     """Delete a showtime nobody has booked (its holds and waitlist go with it); one with
     bookings, even cancelled ones, is kept for the organizer's books: cancel it instead."""

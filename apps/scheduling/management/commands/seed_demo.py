@@ -3,7 +3,6 @@
 from datetime import time, timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Role
@@ -54,7 +53,8 @@ def studio_rows() -> list[dict]:
 class Command(BaseCommand):
     help = "Create the demo users, venue, screens, events and next week's showtimes (idempotent)."
 
-    @transaction.atomic
+    # No outer transaction: each service owns its own (durable), and every step is
+    # idempotent, so a run that stops half way is completed by the next one.
     def handle(self, *args, **options):
         users = {}
         for email, full_name, role in DEMO_USERS:
