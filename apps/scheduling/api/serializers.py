@@ -168,18 +168,14 @@ class EventListSerializer(serializers.ModelSerializer):
 
 
 class EventSlotSerializer(SlotSerializer):
+    """A showtime inside its event's page: the event and the sales window are said there."""
+
     class Meta(SlotSerializer.Meta):
         fields = [
-            "id",
-            "starts_at",
-            "ends_at",
-            "venue",
-            "screen",
-            "seating",
-            "capacity",
-            "available",
-            "prices",
-            "status",
+            name
+            for name in SlotSerializer.Meta.fields
+            if name
+            not in {"event", "event_title", "sales_open_at", "sales_close_at", "seatmap_version"}
         ]
         read_only_fields = fields
 
