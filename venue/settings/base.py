@@ -1,30 +1,23 @@
 """Settings shared by every environment. Every knob comes from the environment (docs/api.md)."""
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+
+from .environment import Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+# django-environ, held to the contract of docs/api.md (venue/settings/environment.py): a flag
+# is on for 1/true/yes/on (unset or empty: its default); a value that does not parse stops
+# the start with an ImproperlyConfigured naming the variable.
+env = Env()
 
-def env_flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_flag("DJANGO_DEBUG", False)
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 DEVELOPMENT_SECRET_KEY = "django-insecure-venue-development-key-never-use-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
     "apps.accounts.admin_app.VenueAdminConfig",  # django.contrib.admin, VENUE's site
@@ -90,9 +83,13 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL in production and CI, SQLite in the embedded default.
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url("DATABASE_URL", default=DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A connection per request, never from the URL's query string.
+    DATABASES["default"].update(
+        {"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False, "DISABLE_SERVER_SIDE_CURSORS": False}
+    )
     # Writers wait for each other instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -109,29 +106,29 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # the pool checks before lending
     # A statement running longer than this is cancelled (a 503, never a hung worker); 0 = no cap.
-    VENUE_DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("VENUE_DB_STATEMENT_TIMEOUT_MS", "15000"))
+    VENUE_DB_STATEMENT_TIMEOUT_MS = env.int("VENUE_DB_STATEMENT_TIMEOUT_MS", default=15000)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "options": f"-c statement_timeout={VENUE_DB_STATEMENT_TIMEOUT_MS}",
-            "connect_timeout": int(os.environ.get("VENUE_DB_CONNECT_TIMEOUT", "3")),
+            "connect_timeout": env.int("VENUE_DB_CONNECT_TIMEOUT", default=3),
         }
     )
     # Behind PgBouncer in transaction pooling mode (README "Database connections").
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_flag(
-        "VENUE_DB_DISABLE_SERVER_SIDE_CURSORS", False
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "VENUE_DB_DISABLE_SERVER_SIDE_CURSORS", default=False
     )
-    if env_flag("VENUE_DB_POOL", True):
+    if env.bool("VENUE_DB_POOL", default=True):
         DATABASES["default"]["OPTIONS"]["pool"] = {
-            "min_size": int(os.environ.get("VENUE_DB_POOL_MIN_SIZE", "1")),
-            "max_size": int(os.environ.get("VENUE_DB_POOL_MAX_SIZE", "8")),
-            "timeout": float(os.environ.get("VENUE_DB_POOL_TIMEOUT", "5")),
+            "min_size": env.int("VENUE_DB_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("VENUE_DB_POOL_MAX_SIZE", default=8),
+            "timeout": env.float("VENUE_DB_POOL_TIMEOUT", default=5.0),
         }
 # Services own their transactions (CONTRIBUTING.md, the house rules).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, rate-limit counters, channel layer, Celery broker. Optional.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -196,7 +193,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("VENUE_STATIC_ROOT") or BASE_DIR / "staticfiles")
+STATIC_ROOT = Path(env.str("VENUE_STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
@@ -209,7 +206,7 @@ CSRF_HEADER_NAME = "HTTP_X_CSRFTOKEN"
 # Uploaded images (banners, posters) go through Django's storage API: local files under
 # MEDIA_ROOT by default, an S3-compatible bucket when MEDIA_S3_BUCKET is set (needs
 # `pip install django-storages[s3]`; credentials come from boto3's usual AWS_* variables).
-MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
 if MEDIA_S3_BUCKET:
     import importlib.util
 
@@ -224,9 +221,9 @@ if MEDIA_S3_BUCKET:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": MEDIA_S3_BUCKET,
-            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
-            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "custom_domain": env.str("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
             "file_overwrite": False,
         },
     }
@@ -297,15 +294,15 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
 }
 # Secure cookies (and the __Host-/__Secure- name prefixes) everywhere but plain-HTTP DEBUG.
-VENUE_AUTH_COOKIE_SECURE = env_flag("VENUE_AUTH_COOKIE_SECURE", not DEBUG)
+VENUE_AUTH_COOKIE_SECURE = env.bool("VENUE_AUTH_COOKIE_SECURE", default=not DEBUG)
 
 # --- VENUE knobs
-VENUE_RATE_LIMITS = env_flag("VENUE_RATE_LIMITS", True)
+VENUE_RATE_LIMITS = env.bool("VENUE_RATE_LIMITS", default=True)
 RATELIMIT_ENABLE = VENUE_RATE_LIMITS
 # Behind a proxy, the META key holding the client address (e.g. HTTP_X_REAL_IP).
-VENUE_CLIENT_IP_HEADER = os.environ.get("VENUE_CLIENT_IP_HEADER", "")
+VENUE_CLIENT_IP_HEADER = env.str("VENUE_CLIENT_IP_HEADER", default="")
 VENUE_RATE_LIMIT_TIERS = {
-    tier: os.environ.get(f"VENUE_RATE_{tier.upper()}", default)
+    tier: env.str(f"VENUE_RATE_{tier.upper()}", default=default)
     for tier, default in {
         "global": "600/m",  # per client IP, the whole API
         "login_ip": "30/15m",  # login and token requests per client IP
@@ -316,17 +313,17 @@ VENUE_RATE_LIMIT_TIERS = {
     }.items()
 }
 # Booking engine
-VENUE_CANCEL_CUTOFF_MINUTES = int(os.environ.get("VENUE_CANCEL_CUTOFF_MINUTES", "0"))
+VENUE_CANCEL_CUTOFF_MINUTES = env.int("VENUE_CANCEL_CUTOFF_MINUTES", default=0)
 VENUE_IDEMPOTENCY_TTL_HOURS = 24
 # After the charge, a confirm retries a database outage this long before answering 503.
-VENUE_CONFIRM_SETTLE_SECONDS = float(os.environ.get("VENUE_CONFIRM_SETTLE_SECONDS", "8"))
+VENUE_CONFIRM_SETTLE_SECONDS = env.float("VENUE_CONFIRM_SETTLE_SECONDS", default=8.0)
 # A pending or charged payment nobody has moved for this long is settled by a repeat of its
 # request or by payments_reconcile. Keep it above the providers' charge timeout.
-VENUE_PAYMENT_STALE_SECONDS = float(os.environ.get("VENUE_PAYMENT_STALE_SECONDS", "15"))
+VENUE_PAYMENT_STALE_SECONDS = env.float("VENUE_PAYMENT_STALE_SECONDS", default=15.0)
 # payment.method of a confirm request -> provider class (apps.bookings.payments).
 VENUE_PAYMENT_PROVIDERS = {"test": "apps.bookings.payments.TestProvider"}
 # Without a broker, the ASGI process runs the beat schedule itself (apps.core.periodic).
-VENUE_EMBEDDED_BEAT = env_flag("VENUE_EMBEDDED_BEAT", True)
+VENUE_EMBEDDED_BEAT = env.bool("VENUE_EMBEDDED_BEAT", default=True)
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bookings.expire_holds", "schedule": 10.0},
     "warn-expiring-holds": {"task": "bookings.warn_expiring_holds", "schedule": 10.0},
@@ -351,35 +348,35 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-VENUE_HOLD_SECONDS = int(os.environ.get("VENUE_HOLD_SECONDS", "300"))
+VENUE_HOLD_SECONDS = env.int("VENUE_HOLD_SECONDS", default=300)
 # Waitlist: how long an offer (seats held for the next in line) lives, and how often a
 # waiting entry may be overtaken by later, smaller ones before it blocks the line.
-VENUE_WAITLIST_OFFER_SECONDS = int(os.environ.get("VENUE_WAITLIST_OFFER_SECONDS", "600"))
-VENUE_WAITLIST_MAX_SKIPS = int(os.environ.get("VENUE_WAITLIST_MAX_SKIPS", "3"))
+VENUE_WAITLIST_OFFER_SECONDS = env.int("VENUE_WAITLIST_OFFER_SECONDS", default=600)
+VENUE_WAITLIST_MAX_SKIPS = env.int("VENUE_WAITLIST_MAX_SKIPS", default=3)
 # `/ws/me/` warns a user this many seconds before their hold expires (hold_expiring).
-VENUE_HOLD_WARNING_SECONDS = int(os.environ.get("VENUE_HOLD_WARNING_SECONDS", "60"))
+VENUE_HOLD_WARNING_SECONDS = env.int("VENUE_HOLD_WARNING_SECONDS", default=60)
 # Every so often each server process compares its seat-map sockets with the database's
 # versions and repairs those that lost an update (apps.bookings.versionwatch); 0 = off.
-VENUE_SEATMAP_CHECK_SECONDS = float(os.environ.get("VENUE_SEATMAP_CHECK_SECONDS", "5"))
+VENUE_SEATMAP_CHECK_SECONDS = env.float("VENUE_SEATMAP_CHECK_SECONDS", default=5.0)
 # Each process keeps public reads (the event list) this long in front of Redis (apps.core.cache).
-VENUE_PUBLIC_CACHE_LOCAL_SECONDS = float(os.environ.get("VENUE_PUBLIC_CACHE_LOCAL_SECONDS", "1"))
+VENUE_PUBLIC_CACHE_LOCAL_SECONDS = env.float("VENUE_PUBLIC_CACHE_LOCAL_SECONDS", default=1.0)
 # Uploaded banners and posters: size cap, pixel cap (decompression bombs), stored dimensions.
-VENUE_UPLOAD_MAX_BYTES = int(os.environ.get("VENUE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
+VENUE_UPLOAD_MAX_BYTES = env.int("VENUE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
 VENUE_UPLOAD_MAX_PIXELS = 40_000_000
 VENUE_BANNER_MAX_SIZE = (1920, 1080)
 VENUE_POSTER_MAX_SIZE = (1000, 1500)
 
 # --- Operations
 # /metrics answers these client networks (see VENUE_CLIENT_IP_HEADER behind a proxy) ...
-VENUE_METRICS_ALLOWED_IPS = env_list("VENUE_METRICS_ALLOWED_IPS", "127.0.0.0/8,::1")
+VENUE_METRICS_ALLOWED_IPS = env.list("VENUE_METRICS_ALLOWED_IPS", default=["127.0.0.0/8", "::1"])
 # ... and any request with `Authorization: Bearer <VENUE_METRICS_TOKEN>`; everyone else gets 404.
-VENUE_METRICS_TOKEN = os.environ.get("VENUE_METRICS_TOKEN", "")
+VENUE_METRICS_TOKEN = env.str("VENUE_METRICS_TOKEN", default="")
 # Load-balancer tests: label this process in an `X-Served-By` response header. Unset: no header.
-VENUE_SERVED_BY = os.environ.get("VENUE_SERVED_BY", "")
+VENUE_SERVED_BY = env.str("VENUE_SERVED_BY", default="")
 
 # --- Logging: pretty lines under DEBUG, one JSON object per line otherwise.
-LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("pretty" if DEBUG else "json")
-LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or ("pretty" if DEBUG else "json")
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

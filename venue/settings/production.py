@@ -1,22 +1,20 @@
 """Production: DEBUG off, a real SECRET_KEY, HTTPS behind a proxy."""
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEVELOPMENT_SECRET_KEY, SECRET_KEY, env_flag
+from .base import DEVELOPMENT_SECRET_KEY, SECRET_KEY, env
 
-if env_flag("DJANGO_DEBUG", False):
+if env.bool("DJANGO_DEBUG", default=False):
     raise ImproperlyConfigured(
         "DJANGO_DEBUG=1 with production settings; use venue.settings.local to develop."
     )
-if not os.environ.get("SECRET_KEY") or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+if not env.str("SECRET_KEY", default="") or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
