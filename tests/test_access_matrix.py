@@ -51,6 +51,17 @@ MATRIX = [
     ("post", "/api/v1/events/", NEW_EVENT, organizers(201)),
     ("post", "/api/v1/movies/", NEW_MOVIE, organizers(201)),
     ("post", "/api/v1/venues/", NEW_VENUE, organizers(201)),
+    # The team: the organizer's (an admin has its own, empty); customers are refused.
+    ("get", "/api/v1/team/members/", None, organizers(200)),
+    ("post", "/api/v1/team/members/", {"email": "nobody@example.org", "role": "scanner"},
+     organizers(400)),
+    # The door, for a showtime nobody has: staff get 404, everyone else no further than 403.
+    ("post", "/api/v1/checkin/scan/", {"slot": 999999, "code": "VT1.AE.X", "gate": "g"},
+     organizers(404)),
+    ("post", "/api/v1/checkin/upload/",
+     {"slot": 999999, "gate": "g", "scans": [{"ref": "1", "code": "x",
+                                              "scanned_at": "2026-01-01T00:00:00Z"}]},
+     organizers(404)),
 ]  # fmt: skip
 
 

@@ -19,12 +19,13 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
-from apps.accounts.models import User
+from apps.accounts.models import TeamMember, TeamRole, User
 from apps.bookings import services as bookings
 from apps.catalog import services as catalog
 from apps.catalog.models import EventStatus, EventType
 from apps.scheduling.models import GenerationJob, ScheduleRule
 from apps.scheduling.services import slot_create
+from tests.support.booking import book
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +127,17 @@ MATRIX = [
     ("post", "/api/v1/slots/", NEW_SLOT, owner_only(201, rival=400)),
     # A showtime somebody booked is not deleted (cancel it instead).
     ("delete", "/api/v1/slots/{slot}/", None, owner_only(409)),
+    # The door: the organizer's staff (roles of a team: apps/checkin/tests/test_access.py).
+    ("get", "/api/v1/slots/{slot}/checkin/", None, owner_only(200)),
+    ("patch", "/api/v1/slots/{slot}/checkin/", {}, owner_only(200)),
+    ("get", "/api/v1/slots/{slot}/checkin/list/", None, owner_only(200)),
+    ("get", "/api/v1/slots/{slot}/checkin/conflicts/", None, owner_only(200)),
+    ("patch", "/api/v1/events/{event}/checkin/", {"reentry": True}, owner_only(200)),
+    # Past access control to the ticket check: a forged text is refused (400).
+    ("post", "/api/v1/checkin/scan/", {"slot": "{slot}", "code": "forged", "gate": "g"},
+     owner_only(400)),
+    # The organizer's team member: an admin's own team is another (empty) team.
+    ("delete", "/api/v1/team/members/{member}/", None, {**owner_only(204), "admin": 404}),
 ]  # fmt: skip
 
 
@@ -161,15 +173,14 @@ def world():
     )  # fmt: skip
     job = GenerationJob.objects.create(rule=rule)
     seats = list(screen.seats.values_list("id", flat=True))
-    booked = bookings.hold_create(user=users["customer"], slot_id=slot.pk, seat_ids=seats[:1])
-    outcome = bookings.booking_confirm(
-        user=users["customer"], hold_id=booked.pk, method="test", token="ok",
-        key="objects", fingerprint="objects",
-    )  # fmt: skip
+    booking = book(users["customer"], slot.pk, seat_ids=seats[:1])
     hold = bookings.hold_create(user=users["customer"], slot_id=slot.pk, seat_ids=seats[1:2])
+    worker = User.objects.create_user("worker@objects.example.org", None)
+    member = TeamMember.objects.create(organizer=owner, user=worker, role=TeamRole.SCANNER)
     ids = {
         "event": event.pk, "venue": venue.pk, "screen": screen.pk, "slot": slot.pk,
-        "booking": outcome.body["id"], "hold": hold.pk, "movie": movie.pk, "job": job.pk,
+        "booking": booking.pk, "hold": hold.pk, "movie": movie.pk, "job": job.pk,
+        "member": member.pk,
     }  # fmt: skip
     clients = {"anonymous": APIClient()}
     for role, user in users.items():

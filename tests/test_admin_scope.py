@@ -16,13 +16,14 @@ from django.utils import timezone
 
 from apps.bookings import services as bookings
 from apps.bookings.models import GeneralInventory, Hold
-from tests.support.fixtures import *  # noqa: F403
-from tests.support.showtimes import *  # noqa: F403
 from apps.catalog import services as catalog
 from apps.catalog.models import Event, Venue
-from tests.support.fixtures import grid
 from apps.scheduling.models import Slot
 from apps.scheduling.services import slot_create
+from tests.support.booking import book
+from tests.support.fixtures import *  # noqa: F403
+from tests.support.fixtures import grid
+from tests.support.showtimes import *  # noqa: F403
 
 # Transactional: the admin views then run the services as in production, where a
 # service's durable transaction may not nest in one the admin would open.
@@ -91,8 +92,8 @@ def test_an_organizer_logs_in_and_sees_only_its_own_objects(
     bookings.hold_create(
         user=customer, slot_id=reserved_slot.pk, seat_ids=[reserved_slot.screen.seats.first().pk]
     )
-    book(customer, general_slot.pk, quantity=1)  # noqa: F405
-    book(customer, rival_world["slot"].pk, seat_ids=[rival_world["screen"].seats.last().pk])  # noqa: F405
+    book(customer, general_slot.pk, quantity=1)
+    book(customer, rival_world["slot"].pk, seat_ids=[rival_world["screen"].seats.last().pk])
     rival_hold = bookings.hold_create(
         user=customer,
         slot_id=rival_world["slot"].pk,

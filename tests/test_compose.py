@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.lb import rig
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -195,7 +196,7 @@ def test_rendered_template_keeps_nginx_variables():
 def test_rendered_nginx_conf_passes_nginx_t():
     run_dir = Path(tempfile.mkdtemp(prefix="venue-nginx-t-"))
     try:
-        values = rig.loopback_nginx_values(run_dir, rig.free_port(), [18001, 18002], [18003, 18004])
+        values = rig.loopback_nginx_values(run_dir, free_port(), [18001, 18002], [18003, 18004])
         conf = run_dir / "nginx.conf"
         conf.write_text(rig.render_nginx_conf(values))
         result = rig.nginx_test_config(conf, run_dir)

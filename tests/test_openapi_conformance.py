@@ -36,9 +36,10 @@ import time
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.test.testcases import QuietWSGIRequestHandler
+
+from tests.support.demo import DEMO_EMAIL, DEMO_PASSWORD, ORGANIZER_EMAIL, seed
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -48,12 +49,7 @@ from schemathesis.specs.openapi.checks import RejectedPositiveData  # noqa: E402
 
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "15"))
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261202"))
-DEMO_PASSWORD = "venue-demo-pass"
-IDENTITIES = {
-    "anonymous": None,
-    "customer": "demo@venue.test",
-    "organizer": "organizer@venue.test",
-}
+IDENTITIES = {"anonymous": None, "customer": DEMO_EMAIL, "organizer": ORGANIZER_EMAIL}
 
 # Refusals of well-formed requests, per docs/api.md, that a schema cannot rule out
 # beforehand: "STATUS code", or "400 validation_error:FIELD" for a field-level rule.
@@ -225,7 +221,7 @@ def test_api_conforms_to_its_openapi_schema(
     monkeypatch.setattr(QuietWSGIRequestHandler, "disable_nagle_algorithm", True)
     settings.VENUE_RATE_LIMITS = False
     settings.RATELIMIT_ENABLE = False
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    seed()
     email = IDENTITIES[identity]
     headers = {"Authorization": f"Bearer {_access_token(email)}"} if email else {}
 

@@ -4,7 +4,7 @@ run in tests/test_openapi_conformance.py found each)."""
 import pytest
 from django.test import Client
 
-from apps.catalog.tests.fixtures import client_for, make_user
+from tests.support.fixtures import client_for, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,12 @@ import the apps below it, never one above or beside it; `core` imports no app. O
 apps react to a lower app's changes through its events, never by being imported by it.
 
 Every module of the application (apps/ and venue/, tests beside the code included;
-migrations excluded) stays under MAX_LINES: past that, split it by what it does.
+migrations excluded) and of the shared test helpers (tests/support/) stays under
+MAX_LINES: past that, split it by what it does.
+
+Only test code imports the shared helpers of `tests/support/`, and a test of an app
+uses only those helpers whose apps it may import itself: a helper's imports count as
+the test's.
 """
 
 import ast
@@ -15,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["core", "accounts", "catalog", "scheduling", "bookings", "waitlist"]
+ORDER = ["core", "accounts", "catalog", "scheduling", "bookings", "waitlist", "checkin"]
 PAGES = ["site", "organizer"]  # both on top; neither imports the other
 MAX_LINES = 450
 
@@ -30,20 +35,42 @@ def _modules():
             yield path
 
 
-def _imported_apps(path: Path) -> set[str]:
+def _imported_modules(path: Path) -> set[str]:
+    """The absolute imports of a module (`from package import module` counts both)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     found = set()
     for node in ast.walk(tree):
-        names = []
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
+            found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "apps" and len(parts) > 1:
-                found.add(parts[1])
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
+
+
+def _support_module(name: str) -> Path | None:
+    """The file of a `tests.support` module, or None for any other name."""
+    if not name.startswith("tests.support."):
+        return None
+    path = ROOT.joinpath(*name.split(".")).with_suffix(".py")
+    return path if path.exists() else None
+
+
+def _imported_apps(path: Path, seen: frozenset[Path] = frozenset()) -> set[str]:
+    """The apps a module imports, with those of the `tests.support` helpers it uses."""
+    found = set()
+    for name in _imported_modules(path):
+        parts = name.split(".")
+        if parts[0] == "apps" and len(parts) > 1:
+            found.add(parts[1])
+        helper = _support_module(name)
+        if helper is not None and helper not in seen:
+            found |= _imported_apps(helper, seen | {path})
+    return found
+
+
+def _is_test_code(path: Path) -> bool:
+    return "tests" in path.relative_to(ROOT).parts
 
 
 def _app_of(path: Path) -> str:
@@ -68,10 +95,23 @@ def test_imports_follow_the_dependency_order(path):
     assert not wrong, f"{app} may not import {wrong} (see docs/architecture.md)"
 
 
+def test_application_code_never_imports_test_code():
+    paths = [p for p in _modules() if not _is_test_code(p)]
+    paths += sorted((ROOT / "venue").rglob("*.py"))
+    wrong = {
+        str(p.relative_to(ROOT)): sorted(
+            name for name in _imported_modules(p) if name.split(".")[0] == "tests"
+        )
+        for p in paths
+    }
+    wrong = {path: names for path, names in wrong.items() if names}
+    assert not wrong, f"only tests import tests/ (tests/support included): {wrong}"
+
+
 def test_no_module_passes_the_size_limit():
     paths = [
         p
-        for folder in ("apps", "venue")
+        for folder in ("apps", "venue", "tests/support")
         for p in (ROOT / folder).rglob("*.py")
         if "migrations" not in p.parts
     ]
@@ -89,3 +129,15 @@ def test_the_guard_sees_a_wrong_import(tmp_path):
     module.write_text("from apps.bookings import services\nimport apps.core.cache\n")
     assert _imported_apps(module) == {"bookings", "core"}
     assert _rank("bookings") > _rank("catalog")
+
+
+def test_the_guard_sees_an_app_through_a_shared_helper(tmp_path):
+    """A catalog test using the booking helpers imports bookings, as if it did itself."""
+    module = tmp_path / "test_bad.py"
+    module.write_text(
+        "from tests.support.booking import book\nfrom tests.support import fixtures\n"
+    )
+    assert {"bookings", "catalog", "accounts"} <= _imported_apps(module)
+    assert "tests.support.fixtures" in _imported_modules(module)
+    assert not _is_test_code(ROOT / "apps" / "catalog" / "models.py")
+    assert _is_test_code(ROOT / "apps" / "catalog" / "tests" / "conftest.py")

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.waitlist.api.urls")),
+    path("", include("apps.checkin.api.urls")),
 ]
 
 urlpatterns = [

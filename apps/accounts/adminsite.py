@@ -24,11 +24,11 @@ from django.http import Http404, HttpResponseRedirect
 from apps.core.exceptions import ApplicationError
 
 from .models import User
-from .permissions import is_admin, is_organizer
+from .permissions import acting_organizer, is_admin, is_organizer
 
 
 def _scoped(request) -> bool:
-    """An organizer that is not an admin: sees its own objects only."""
+    """An organizer (or its manager) that is not an admin: sees its own objects only."""
     return is_organizer(request.user) and not is_admin(request.user)
 
 
@@ -150,7 +150,7 @@ class ServiceAdmin(ServiceWrites, admin.ModelAdmin):
             return queryset
         if self.owner_field is None:
             return queryset.none()
-        return queryset.filter(**{self.owner_field: request.user})
+        return queryset.filter(**{self.owner_field: acting_organizer(request.user)})
 
     def _organizer_may(self, request, action: str, obj=None) -> bool:
         if self.owner_field is None or action not in self.organizer_actions:
@@ -194,10 +194,12 @@ class ServiceAdmin(ServiceWrites, admin.ModelAdmin):
     def _choices_for(self, model: type[models.Model], request):
         """An organizer picks only its own objects (and itself as the owner)."""
         if model is User:
-            return User.objects.filter(pk=request.user.pk)
+            return User.objects.filter(pk=acting_organizer(request.user).pk)
         related_admin = self.admin_site._registry.get(model)
         if isinstance(related_admin, ServiceAdmin) and related_admin.owner_field:
-            return model._default_manager.filter(**{related_admin.owner_field: request.user})
+            return model._default_manager.filter(
+                **{related_admin.owner_field: acting_organizer(request.user)}
+            )
         return None  # a shared model (the movie catalog): any row
 
 

@@ -62,3 +62,36 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = User.objects.normalize_email(self.email)
+
+
+class TeamRole(models.TextChoices):
+    MANAGER = "manager", "Manager: everything the organizer does except the team"
+    SCANNER = "scanner", "Scanner: scans tickets and reads check-in figures"
+
+
+class TeamMember(models.Model):
+    """A user who works for an organizer: a manager or a door scanner.
+
+    One team per user: a member acts for exactly one organizer, so whatever a manager
+    creates belongs to that organizer without asking which.
+    """
+
+    organizer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="team")
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=16, choices=TeamRole.choices)
+    added_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organizer_id", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(organizer=models.F("user")), name="accounts_team_not_self"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=TeamRole.values), name="accounts_team_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role} for {self.organizer})"

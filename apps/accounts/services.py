@@ -19,7 +19,7 @@ from apps.core.ratelimit import client_ip
 
 from . import lockout
 from .audit import audit
-from .models import Role, User
+from .models import Role, TeamMember, TeamRole, User
 
 
 class InvalidCredentials(ApplicationError):
@@ -239,3 +239,62 @@ def user_password_set(*, user: User, password: str | None) -> User:
         user.set_password(password)
     user.save(update_fields=["password"])
     return user
+
+
+# --- Teams
+
+
+class TeamError(ApplicationError):
+    status_code = 400
+    code = "team_invalid"
+
+
+class TeamForbidden(ApplicationError):
+    status_code = 403
+    code = "permission_denied"
+    message = "Only the organizer changes its managers."
+
+
+@transaction.atomic(durable=True)
+def team_member_add(*, organizer: User, email: str, role: str, by: User) -> TeamMember:
+    """Add an existing account to the organizer's team. The organizer adds anyone; a
+    manager adds scanners only. A user works for one organizer at a time."""
+    if by.pk != organizer.pk and role != TeamRole.SCANNER:
+        raise TeamForbidden()
+    user = User.objects.filter(email=User.objects.normalize_email(email), is_active=True).first()
+    if user is None:
+        raise TeamError(
+            "No active account has this email; ask them to register first.",
+            code="user_not_found",
+            details={"email": email},
+        )
+    if user.pk == organizer.pk or user.role != Role.CUSTOMER:
+        raise TeamError(
+            "Organizers and admins cannot join a team; use a customer account.",
+            code="team_member_invalid",
+        )
+    try:
+        with transaction.atomic():
+            member = TeamMember.objects.create(
+                organizer=organizer, user=user, role=role, added_by=by
+            )
+    except IntegrityError as exc:  # the one-team-per-user rule, even between two requests
+        raise TeamError(
+            "This account already works for an organizer.", code="team_member_exists"
+        ) from exc
+    audit("team_member_added", target_user_id=user.pk, organizer_id=organizer.pk, role=role)
+    return member
+
+
+@transaction.atomic(durable=True)
+def team_member_remove(*, member: TeamMember, by: User) -> None:
+    """Take a member off the team; a manager removes scanners only. Effective at once."""
+    if by.pk != member.organizer_id and member.role != TeamRole.SCANNER:
+        raise TeamForbidden()
+    audit(
+        "team_member_removed",
+        target_user_id=member.user_id,
+        organizer_id=member.organizer_id,
+        role=member.role,
+    )
+    member.delete()

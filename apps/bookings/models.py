@@ -154,18 +154,32 @@ class GeneralInventory(models.Model):
 
 
 class Ticket(models.Model):
-    """One admission: a seat of a reserved booking, or one unit of a general-admission one."""
+    """One admission: a seat of a reserved booking, or one unit of a general-admission one.
+
+    `status`: `valid` until the door admits it (`used`; an exit scan of an event with
+    re-entry makes it `valid` again), `cancelled` with its booking. `code` is the
+    secret its QR text is signed with (`bookings.tickets`)."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        USED = "used", "Used: admitted at the door"
+        CANCELLED = "cancelled", "Cancelled"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tickets")
     seat = models.ForeignKey("catalog.Seat", null=True, blank=True, on_delete=models.PROTECT)
     number = models.PositiveSmallIntegerField()
     code = models.CharField(max_length=32, unique=True, default=new_ticket_code)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALID)
 
     class Meta:
         ordering = ["booking_id", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["booking", "number"], name="bookings_ticket_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["valid", "used", "cancelled"]),
+                name="bookings_ticket_status_valid",
             ),
         ]
 

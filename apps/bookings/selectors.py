@@ -7,7 +7,6 @@
 from typing import Any
 
 import segno
-from django.core import signing
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Now
 
@@ -15,8 +14,7 @@ from apps.catalog.models import Seat
 from apps.scheduling.models import Seating, Slot
 
 from .models import Booking, GeneralInventory, Hold, SeatClaim, Ticket
-
-TICKET_SIGNING_SALT = "venue.ticket"
+from .tickets import qr_text
 
 
 def live_claims() -> QuerySet[SeatClaim]:
@@ -171,16 +169,17 @@ def booking_get(user, booking_id: int) -> Booking | None:
     return booking_list(user).filter(pk=booking_id).select_related("slot__event").first()
 
 
-def ticket_token(ticket: Ticket) -> str:
-    """What the QR code carries: the ticket code, signed so it cannot be forged."""
-    return signing.dumps(ticket.code, salt=TICKET_SIGNING_SALT)
-
-
-def ticket_code_from_token(token: str) -> str | None:
-    try:
-        return signing.loads(token, salt=TICKET_SIGNING_SALT)
-    except signing.BadSignature:
-        return None
+def ticket_body(ticket: Ticket) -> dict[str, Any]:
+    """A ticket as the booking detail shows it: its status and the QR text and image."""
+    qr = qr_text(ticket)
+    return {
+        "number": ticket.number,
+        "seat": ticket.seat_id,
+        "code": ticket.code,
+        "status": ticket.status,
+        "qr": qr,
+        "qr_svg": segno.make(qr, error="m").svg_data_uri(scale=4),
+    }
 
 
 def booking_payload(
@@ -199,13 +198,5 @@ def booking_payload(
         "created_at": booking.created_at.isoformat().replace("+00:00", "Z"),
     }
     if with_qr:
-        payload["tickets"] = [
-            {
-                "number": t.number,
-                "seat": t.seat_id,
-                "code": t.code,
-                "qr_svg": segno.make(ticket_token(t), error="m").svg_data_uri(scale=4),
-            }
-            for t in tickets
-        ]
+        payload["tickets"] = [ticket_body(t) for t in tickets]
     return payload

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 
 from apps.accounts.adminsite import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
-from apps.accounts.permissions import is_admin
+from apps.accounts.permissions import acting_organizer, is_admin
 from apps.core.exceptions import ApplicationError
 
 from . import services
@@ -59,7 +59,7 @@ class OrganizerOwnedAdmin(ServiceAdmin):
         return [*(super().get_exclude(request, obj) or []), "organizer"]
 
     def owner(self, request, form):
-        return form.cleaned_data.get("organizer") or request.user
+        return form.cleaned_data.get("organizer") or acting_organizer(request.user)
 
 
 @admin.register(Movie)
@@ -79,7 +79,7 @@ class MovieAdmin(ServiceAdmin):
         if change:
             return services.movie_update(movie=Movie.objects.get(pk=obj.pk), **fields)
         fields.pop("created_by", None)
-        created_by = form.cleaned_data.get("created_by") or request.user
+        created_by = form.cleaned_data.get("created_by") or acting_organizer(request.user)
         return services.movie_create(created_by=created_by, **fields)
 
     def service_delete(self, request, obj):

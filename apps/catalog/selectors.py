@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import User
-from apps.accounts.permissions import is_admin, is_organizer
+from apps.accounts.permissions import acting_organizer, is_admin, is_organizer
 from apps.core.cache import cached
 
 from .models import Event, EventStatus, Movie, Screen, Seat, Venue
@@ -22,17 +22,18 @@ def event_visible(user: Viewer) -> QuerySet[Event]:
     if is_admin(user):
         return qs
     if is_organizer(user):
-        return qs.filter(Q(status=EventStatus.PUBLISHED) | Q(organizer=user))
+        return qs.filter(Q(status=EventStatus.PUBLISHED) | Q(organizer=acting_organizer(user)))
     return qs.filter(status=EventStatus.PUBLISHED)
 
 
 def event_editable(user: Viewer) -> QuerySet[Event]:
-    """Events the user may change: their own (all for admins, none for customers)."""
+    """Events the user may change: their own or, for a manager, its organizer's (all for
+    admins, none for customers)."""
     qs = Event.objects.select_related("movie")
     if is_admin(user):
         return qs
     if is_organizer(user):
-        return qs.filter(organizer=user)
+        return qs.filter(organizer=acting_organizer(user))
     return qs.none()
 
 
@@ -41,11 +42,12 @@ def movie_list() -> QuerySet[Movie]:
 
 
 def movie_editable(user: Viewer) -> QuerySet[Movie]:
-    """Movies the user may change: those they created (all for admins)."""
+    """Movies the user may change: those they (for a manager: its organizer) added (all
+    for admins)."""
     if is_admin(user):
         return Movie.objects.all()
     if is_organizer(user):
-        return Movie.objects.filter(created_by=user)
+        return Movie.objects.filter(created_by=acting_organizer(user))
     return Movie.objects.none()
 
 
@@ -53,7 +55,7 @@ def venue_editable(user: Viewer) -> QuerySet[Venue]:
     if is_admin(user):
         return Venue.objects.all()
     if is_organizer(user):
-        return Venue.objects.filter(organizer=user)
+        return Venue.objects.filter(organizer=acting_organizer(user))
     return Venue.objects.none()
 
 

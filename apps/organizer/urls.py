@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import attendance, door, views
 
 app_name = "organizer"
 
@@ -19,4 +19,11 @@ urlpatterns = [
     path("venues/<int:venue_id>/", views.venue_detail, name="venue-detail"),
     path("screens/<int:screen_id>/layout/", views.screen_layout, name="screen-layout"),
     path("slots/<int:slot_id>/bookings/", views.slot_bookings, name="slot-bookings"),
+    path("checkin/<int:slot_id>/", door.checkin_page, name="checkin"),
+    path("slots/<int:slot_id>/attendance/", attendance.slot_attendance, name="slot-attendance"),
+    path(
+        "slots/<int:slot_id>/attendance.csv",
+        attendance.slot_attendance_csv,
+        name="slot-attendance-csv",
+    ),
 ]

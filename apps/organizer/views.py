@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts.pages import login_required_page
-from apps.accounts.permissions import is_organizer
+from apps.accounts.permissions import acting_organizer, is_organizer
 from apps.catalog import selectors as catalog_selectors
 from apps.catalog import services as catalog
 from apps.core.exceptions import ApplicationError
@@ -82,7 +82,7 @@ def _event_save(request, form: EventForm, event=None):
         data["banner"] = banner
     try:
         if event is None:
-            return catalog.event_create(organizer=request.user, **data)
+            return catalog.event_create(organizer=acting_organizer(request.user), **data)
         return catalog.event_update(event=event, **data)
     except ApplicationError as exc:
         apply_service_error(form, exc)
@@ -171,7 +171,9 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     form = VenueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            venue = catalog.venue_create(organizer=request.user, **form.cleaned_data)
+            venue = catalog.venue_create(
+                organizer=acting_organizer(request.user), **form.cleaned_data
+            )
         except ApplicationError as exc:
             apply_service_error(form, exc)
         else:

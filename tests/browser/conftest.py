@@ -2,7 +2,7 @@
 
 A session fixture makes a scratch database (PostgreSQL next to DATABASE_URL, else a
 temp SQLite file), migrates it, loads `seed_demo`, and serves `venue.asgi:application`
-with the production settings on a free loopback port (the helpers of tests/lb/rig.py).
+with the production settings on a free loopback port (the helpers of tests/support/sites.py).
 Tests set up extra data through `manage.py shell` against that same database. Every
 page gets a console/pageerror listener: any error fails the test. Screenshots go to
 artifacts/screenshots/. Skipped with the reason when /usr/bin/chromium or Playwright
@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.lb import rig
+from tests.support import sites
+from tests.support.demo import DEMO_PASSWORD
+from tests.support.servers import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,16 +36,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-DEMO_PASSWORD = "venue-demo-pass"
 
 
 def pytest_collection_modifyitems(config, items):
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
+    sites.mark_folder(items, Path(__file__).parent, "browser")
 
 
 def _skip_reason() -> str | None:
@@ -82,62 +77,33 @@ class Site:
         return lines[-1] if lines else ""
 
 
-def _server_env(database_url: str, static_root: Path) -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
-    return {
-        **{k: os.environ[k] for k in keep if k in os.environ},
-        "DJANGO_SETTINGS_MODULE": "tests.browser.settings",
-        "DJANGO_DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "SECURE_SSL_REDIRECT": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "VENUE_AUTH_COOKIE_SECURE": "0",
-        "VENUE_RATE_LIMITS": "off",
-        "DATABASE_URL": database_url,
-        # One process: the in-memory channel layer and eager Celery are enough.
-        "VENUE_STATIC_ROOT": str(static_root),
-        "LOG_FORMAT": "json",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-
-
 @pytest.fixture(scope="session")
 def site():
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
     with contextlib.ExitStack() as cleanup:
-        run_dir = Path(tempfile.mkdtemp(prefix="venue-browser-"))
-        cleanup.callback(shutil.rmtree, run_dir, ignore_errors=True)
+        run_dir = sites.run_dir(cleanup, "venue-browser-")
         admin_url = os.environ.get("DATABASE_URL", "")
-        if admin_url.startswith(("postgres://", "postgresql://")):
-            name = f"venue_browser_{secrets.token_hex(4)}"
-            database_url = rig.create_database(admin_url, name)
-            cleanup.callback(rig.drop_database, admin_url, name)
+        if sites.is_postgres(admin_url):
+            database_url = sites.scratch_database(cleanup, admin_url, "venue_browser_")
         else:
             database_url = f"sqlite:///{run_dir / 'db.sqlite3'}"
-        env = _server_env(database_url, run_dir / "static")
-        rig.manage(["migrate", "--noinput", "-v", "0"], env)
-        rig.manage(["seed_demo"], env)
-        rig.manage(["collectstatic", "--noinput", "-v", "0"], env)
-        server = rig.Backend("asgi-browser", "asgi", rig.free_port(), env, run_dir / "server.log")
-        # Keep the server's log as an artifact (registered first: runs after the stop).
-        SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
-        cleanup.callback(
-            lambda: (
-                shutil.copy(server.log, SCREENSHOTS.parent / "browser-server.log")
-                if server.log.exists()
-                else None
-            )
+        # One process: the in-memory channel layer and eager Celery are enough (no Redis).
+        env = sites.backend_env(
+            database_url, run_dir / "static", settings="tests.browser.settings", behind_proxy=False
         )
-        cleanup.callback(server.stop)
-        server.start()
-        try:
-            server.wait_ready()
-        except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"{exc}\n{rig.tail(server.log)}") from exc
+        sites.prepare(env, static=True)
+        # Keep the server's log as an artifact (registered first: runs after the stop).
+        log = run_dir / "asgi-browser.log"
+        SCREENSHOTS.parent.mkdir(parents=True, exist_ok=True)
+
+        def keep_log():
+            if log.exists():
+                shutil.copy(log, SCREENSHOTS.parent / "browser-server.log")
+
+        cleanup.callback(keep_log)
+        (server,) = sites.start_backends(cleanup, run_dir, [("asgi-browser", "asgi", env)])
         yield Site(base_url=server.url, env=env)
 
 
@@ -209,6 +175,20 @@ def login(page, email: str, password: str = DEMO_PASSWORD, next_path: str = "/")
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"**{next_path}")
+
+
+def page_weight(page) -> int:
+    """The bytes the page loaded (decoded), images left out: document, scripts, styles, fonts."""
+    return page.evaluate(
+        """() => {
+            const nav = performance.getEntriesByType('navigation')[0];
+            let total = nav.decodedBodySize;
+            for (const r of performance.getEntriesByType('resource')) {
+                if (r.initiatorType !== 'img') total += r.decodedBodySize;
+            }
+            return total;
+        }"""
+    )
 
 
 def screenshot(page, name: str) -> Path:

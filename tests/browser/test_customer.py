@@ -6,9 +6,9 @@ import time
 
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, login, screenshot
+from tests.support.demo import DEMO_EMAIL, DEMO_PASSWORD
 
-DEMO = "demo@venue.test"
+from .conftest import assert_accessible, login, page_weight, screenshot
 
 
 def open_showtime(page, event_title: str, index: int) -> str:
@@ -29,7 +29,7 @@ def wait_seatmap(page):
 
 def test_customer_journey(new_page):
     page = new_page()
-    login(page, DEMO)
+    login(page, DEMO_EMAIL)
     page.goto("/")
     expect(page.get_by_role("heading", name="Upcoming events")).to_be_visible()
     assert_accessible(page)
@@ -93,30 +93,21 @@ def test_customer_journey(new_page):
 
 def test_phone_layout_and_page_weight(new_page):
     page = new_page(viewport={"width": 390, "height": 844})
-    login(page, DEMO)
+    login(page, DEMO_EMAIL)
     open_showtime(page, "The Last Showtime", 3)
     wait_seatmap(page)
     screenshot(page, "06-phone-seatmap")
-    weight = page.evaluate(
-        """() => {
-            const nav = performance.getEntriesByType('navigation')[0];
-            let total = nav.decodedBodySize;
-            for (const r of performance.getEntriesByType('resource')) {
-                if (r.initiatorType !== 'img') total += r.decodedBodySize;
-            }
-            return total;
-        }"""
-    )
+    weight = page_weight(page)
     assert 0 < weight < 200_000, weight
 
 
 def test_second_browser_sees_hold_live(new_page, site):
     site.shell(
         "from apps.accounts.services import user_ensure;"
-        "user_ensure(email='rival@venue.test', password='venue-demo-pass', full_name='Rival')"
+        f"user_ensure(email='rival@venue.test', password={DEMO_PASSWORD!r}, full_name='Rival')"
     )
     first, second = new_page(), new_page()
-    login(first, DEMO)
+    login(first, DEMO_EMAIL)
     login(second, "rival@venue.test")
     path = open_showtime(first, "The Last Showtime", 1)
     second.goto(path)
@@ -148,7 +139,7 @@ def test_second_browser_sees_hold_live(new_page, site):
 
 def test_keyboard_only_seat_selection(new_page):
     page = new_page()
-    login(page, DEMO)
+    login(page, DEMO_EMAIL)
     open_showtime(page, "The Last Showtime", 2)
     wait_seatmap(page)
     for _ in range(60):
@@ -183,7 +174,7 @@ def test_keyboard_only_seat_selection(new_page):
 
 def test_general_admission_purchase(new_page):
     page = new_page()
-    login(page, DEMO)
+    login(page, DEMO_EMAIL)
     open_showtime(page, "Harbour Lights Live", 0)
     expect(page.get_by_role("heading", name="General admission")).to_be_visible()
     expect(page.locator("[data-ga-available]")).to_contain_text("places left")
@@ -201,7 +192,7 @@ def test_general_admission_purchase(new_page):
 def test_payment_declined_then_paid(new_page, console):
     console.allow("402")
     page = new_page()
-    login(page, DEMO)
+    login(page, DEMO_EMAIL)
     open_showtime(page, "A Midsummer Night's Dream", 1)
     wait_seatmap(page)
     seat_id = (
@@ -225,13 +216,13 @@ def test_waitlist_offer_taken(new_page, site):
         "from apps.scheduling.models import Slot\n"
         "slot = Slot.objects.filter(event__title__startswith='A Midsummer').order_by('starts_at')[2]\n"
         "seats = list(slot.screen.seats.order_by('id').values_list('id', flat=True)[40:42])\n"
-        "user = User.objects.get(email='demo@venue.test')\n"
+        f"user = User.objects.get(email={DEMO_EMAIL!r})\n"
         "hold = hold_create(user=user, slot_id=slot.pk, seat_ids=seats, kind='offer')\n"
         "print(hold.pk)"
     )
     assert offer.isdigit()
     page = new_page()
-    login(page, DEMO, next_path="/bookings/")
+    login(page, DEMO_EMAIL, next_path="/bookings/")
     row = page.locator(f"li.hold-row:has(form[data-hold-id='{offer}'])")
     expect(row).to_contain_text("Waitlist offer")
     assert_accessible(page)
@@ -255,12 +246,12 @@ def test_waitlist_join_from_sold_out_showtime(new_page, site):
         "start = (timezone.now() + timedelta(days=40)).replace(hour=12, minute=0, second=0, microsecond=0)\n"
         "slot = slot_create(event=event, screen=hall, starts_at=start, seating='general', capacity=1,"
         " ends_at=start + timedelta(hours=1), prices={'general': Decimal('10.00')})\n"
-        "u = user_ensure(email='crowd@venue.test', password='venue-demo-pass', full_name='Crowd')\n"
+        f"u = user_ensure(email='crowd@venue.test', password={DEMO_PASSWORD!r}, full_name='Crowd')\n"
         "hold_create(user=u, slot_id=slot.pk, quantity=1, lifetime_seconds=3600)\n"
         "print(slot.pk)"
     )
     page = new_page()
-    login(page, DEMO, next_path=f"/slots/{slot_id}/")
+    login(page, DEMO_EMAIL, next_path=f"/slots/{slot_id}/")
     expect(page.get_by_role("heading", name="Sold out")).to_be_visible()
     page.get_by_role("button", name="Join the waitlist").click()
     expect(page.locator("[data-waitlist-status]")).to_contain_text("on the waitlist")
@@ -270,7 +261,7 @@ def test_login_errors_and_register(new_page):
     page = new_page()
     page.goto("/login/")
     assert_accessible(page)
-    page.get_by_label("Email").fill(DEMO)
+    page.get_by_label("Email").fill(DEMO_EMAIL)
     page.get_by_label("Password").fill("wrong-password")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_contain_text("email or password is not right")

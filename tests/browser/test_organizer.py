@@ -9,9 +9,9 @@ from datetime import date, timedelta
 from PIL import Image
 from playwright.sync_api import expect
 
-from .conftest import assert_accessible, login, screenshot
+from tests.support.demo import DEMO_EMAIL, ORGANIZER_EMAIL
 
-ORGANIZER = "organizer@venue.test"
+from .conftest import assert_accessible, login, page_weight, screenshot
 
 
 def banner_png(tmp_path):
@@ -24,7 +24,7 @@ def banner_png(tmp_path):
 
 def test_organizer_journey(new_page, site, tmp_path):
     page = new_page()
-    login(page, ORGANIZER, next_path="/organizer/")
+    login(page, ORGANIZER_EMAIL, next_path="/organizer/")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     assert_accessible(page)
 
@@ -94,15 +94,12 @@ def test_organizer_journey(new_page, site, tmp_path):
     # A customer buys two seats of the first showtime.
     reference = site.shell(
         "from apps.accounts.models import User\n"
-        "from apps.bookings.services import booking_confirm, hold_create, request_fingerprint\n"
         "from apps.scheduling.models import Slot\n"
+        "from tests.support.booking import book\n"
         f"slot = Slot.objects.filter(event__title={title!r}).order_by('starts_at').first()\n"
         "seats = list(slot.screen.seats.order_by('id').values_list('id', flat=True)[:2])\n"
-        "user = User.objects.get(email='demo@venue.test')\n"
-        "hold = hold_create(user=user, slot_id=slot.pk, seat_ids=seats)\n"
-        "body = {'hold': hold.pk, 'payment': {'method': 'test', 'token': 'ok'}}\n"
-        "out = booking_confirm(user=user, hold_id=hold.pk, method='test', token='ok', key='browser-organizer', fingerprint=request_fingerprint(body))\n"
-        "print(out.body['reference'])"
+        f"user = User.objects.get(email={DEMO_EMAIL!r})\n"
+        "print(book(user, slot.pk, seat_ids=seats).reference)"
     )
     page.get_by_role("navigation", name="Organizer portal").get_by_role(
         "link", name="Dashboard"
@@ -125,7 +122,7 @@ def test_organizer_journey(new_page, site, tmp_path):
         page.get_by_role("link", name="Export CSV").click()
     text = download.value.path().read_text()
     assert text.splitlines()[0].startswith("reference,status,email")
-    assert reference in text and "demo@venue.test" in text
+    assert reference in text and DEMO_EMAIL in text
     screenshot(page, "24-organizer-bookings")
 
 
@@ -138,7 +135,7 @@ def test_seatmap_of_500_seats_renders_fast_without_layout_shift(new_page, site):
         "from apps.catalog import services as catalog\n"
         "from apps.catalog.models import Event\n"
         "from apps.scheduling.services import slot_create\n"
-        "org = User.objects.get(email='organizer@venue.test')\n"
+        f"org = User.objects.get(email={ORGANIZER_EMAIL!r})\n"
         "venue = catalog.venue_create(organizer=org, name='Arena 500', city='Porto', timezone='Europe/Lisbon')\n"
         "screen = catalog.screen_create(venue=venue, name='Big Room')\n"
         "rows = [{'name': chr(65 + r), 'seats': [{'number': n, 'category': 'premium' if r < 4 else 'standard'} for n in range(1, 26)]} for r in range(20)]\n"
@@ -162,16 +159,7 @@ def test_seatmap_of_500_seats_renders_fast_without_layout_shift(new_page, site):
     page.wait_for_timeout(300)
     shift = page.evaluate("() => window.__shift")
     assert shift < 0.01, shift
-    weight = page.evaluate(
-        """() => {
-            const nav = performance.getEntriesByType('navigation')[0];
-            let total = nav.decodedBodySize;
-            for (const r of performance.getEntriesByType('resource')) {
-                if (r.initiatorType !== 'img') total += r.decodedBodySize;
-            }
-            return total;
-        }"""
-    )
+    weight = page_weight(page)
     assert weight < 200_000, weight
     assert_accessible(page)
     screenshot(page, "25-seatmap-500")
@@ -190,7 +178,7 @@ def test_pages_not_covered_by_the_journeys_pass_axe(new_page, site, console):
         response = page.goto(path)
         assert response.status == status
         assert_accessible(page)
-    login(page, ORGANIZER, next_path="/organizer/venues/")
+    login(page, ORGANIZER_EMAIL, next_path="/organizer/venues/")
     assert_accessible(page)
     page.locator("a[href^='/organizer/venues/']").first.click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()

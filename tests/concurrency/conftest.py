@@ -7,7 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from apps.bookings.tests.fixtures import *  # noqa: F403
+from apps.accounts.models import User
+from tests.support.booking import *  # noqa: F403
+from tests.support.fixtures import *  # noqa: F403
+from tests.support.showtimes import *  # noqa: F403
 
 
 @pytest.fixture(autouse=True)
@@ -32,3 +35,12 @@ def race(func, args_list, workers: int = 16):
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(run, args_list))
+
+
+def race_users(prefix: str, n: int) -> list[User]:
+    """`n` users `<prefix><i>@race.example.org`, made in one INSERT, in id order."""
+    User.objects.bulk_create(
+        [User(email=f"{prefix}{i}@race.example.org", full_name=f"{prefix}{i}") for i in range(n)]
+    )
+    made = User.objects.filter(email__startswith=prefix, email__endswith="@race.example.org")
+    return list(made.order_by("id"))

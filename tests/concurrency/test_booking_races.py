@@ -8,37 +8,22 @@ from django.db import connections, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.bookings import errors, services
 from apps.bookings.models import Booking, GeneralInventory, Hold, SeatClaim, Ticket
+from tests.support.booking import book, pay
 
-from .conftest import race
+from .conftest import race, race_users
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def buyers():
-    def make(n):
-        User.objects.bulk_create(
-            [User(email=f"buyer{i}@race.example.org", full_name=f"B{i}") for i in range(n)]
-        )
-        return list(User.objects.filter(email__endswith="@race.example.org").order_by("id"))
-
-    return make
+    return lambda n: race_users("buyer", n)
 
 
-def buy(user, slot_id, **kwargs):
-    hold = services.hold_create(user=user, slot_id=slot_id, **kwargs)
-    outcome = services.booking_confirm(
-        user=user,
-        hold_id=hold.pk,
-        method="test",
-        token="ok",
-        key=f"buy-{user.pk}",
-        fingerprint=str(hold.pk),
-    )
-    return outcome.body["id"]
+def buy(user, slot_id, **kwargs) -> int:
+    return book(user, slot_id, **kwargs).pk
 
 
 def assert_no_seat_sold_twice(reserved_slot):
@@ -108,9 +93,7 @@ def test_double_confirm_with_one_key_books_once(reserved_slot, buyers):
     hold = services.hold_create(user=user, slot_id=reserved_slot.pk, seat_ids=seat_ids)
 
     def confirm():
-        return services.booking_confirm(
-            user=user, hold_id=hold.pk, method="test", token="ok", key="same", fingerprint="f"
-        )
+        return pay(user, hold.pk, key="same")
 
     results = race(confirm, [()] * 8, workers=8)
     booked = [r for r in results if isinstance(r, services.Outcome)]
@@ -135,9 +118,7 @@ def test_confirm_racing_expiry_is_booked_or_expired_never_both(reserved_slot, bu
 
         def confirm(user=user, hold=hold):
             time.sleep(0.03)
-            return services.booking_confirm(
-                user=user, hold_id=hold.pk, method="test", token="ok", key="k", fingerprint="f"
-            )
+            return pay(user, hold.pk)
 
         def sweep():
             time.sleep(0.03)

@@ -9,22 +9,15 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.bookings import errors, services
 from apps.bookings.models import Booking, Payment, TestProviderCharge, Ticket
+from tests.support.booking import pay
 
 from .conftest import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BODY = "settle-race"
-
 
 class Killed(Exception):
     pass
-
-
-def confirm(user, hold_id):
-    return services.booking_confirm(
-        user=user, hold_id=hold_id, method="test", token="ok", key="k-1", fingerprint=BODY
-    )
 
 
 @pytest.mark.parametrize("stuck", ["pending", "charged"])
@@ -49,14 +42,14 @@ def test_repeats_and_reconcilers_at_once_settle_a_stuck_payment_once(
 
     monkeypatch.setattr(services.settle, "_payment_move", killed_at)
     with pytest.raises(Killed):
-        confirm(user, hold.pk)
+        pay(user, hold.pk)
     monkeypatch.undo()
     assert Payment.objects.get().status == stuck
     Payment.objects.update(updated_at=timezone.now() - timedelta(minutes=1))
 
     def settler(kind):
         if kind == "repeat":
-            return confirm(user, hold.pk)
+            return pay(user, hold.pk)
         return services.payments_reconcile(older_than=timedelta(0))
 
     results = race(settler, [("repeat",), ("reconcile",)] * 6, workers=12)
@@ -72,6 +65,6 @@ def test_repeats_and_reconcilers_at_once_settle_a_stuck_payment_once(
     assert (payment.status, payment.booking_id) == (Payment.Status.SUCCEEDED, booking.pk)
     charge = TestProviderCharge.objects.get()
     assert charge.ref == payment.provider_ref and not charge.refunded
-    repeats = [r for r in results if isinstance(r, services.Outcome)] + [confirm(user, hold.pk)]
+    repeats = [r for r in results if isinstance(r, services.Outcome)] + [pay(user, hold.pk)]
     assert len(repeats) == 7 - len(busy)
     assert {(r.status, r.body["id"]) for r in repeats} == {(201, booking.pk)}

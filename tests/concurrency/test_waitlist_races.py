@@ -7,15 +7,15 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.bookings import errors, events, services
 from apps.bookings.models import Booking, GeneralInventory, Hold, SeatClaim
-from apps.scheduling.services import slot_create
 from apps.waitlist import receivers
 from apps.waitlist.models import WaitlistEntry
 from apps.waitlist.services import waitlist_promote
+from tests.support.booking import book
+from tests.support.showtimes import showtime
 
-from .conftest import race
+from .conftest import race, race_users
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,21 +26,6 @@ def quiet_waitlist():
     events.seats_freed.disconnect(receivers.promote_on_seats_freed)
     yield
     events.seats_freed.connect(receivers.promote_on_seats_freed)
-
-
-def users(prefix: str, n: int) -> list[User]:
-    User.objects.bulk_create(
-        [User(email=f"{prefix}{i}@race.example.org", full_name=f"{prefix}{i}") for i in range(n)]
-    )
-    return list(User.objects.filter(email__startswith=prefix).order_by("id"))
-
-
-def book(user, slot_id, **kwargs) -> int:
-    hold = services.hold_create(user=user, slot_id=slot_id, **kwargs)
-    outcome = services.booking_confirm(
-        user=user, hold_id=hold.pk, method="test", token="ok", key="k", fingerprint=str(hold.pk)
-    )
-    return outcome.body["id"]
 
 
 def queue(slot, people, quantities) -> list[WaitlistEntry]:
@@ -54,30 +39,18 @@ def queue(slot, people, quantities) -> list[WaitlistEntry]:
 
 
 @pytest.fixture
-def slot(event, screen):
-    return slot_create(
-        event=event,
-        screen=screen,
-        starts_at=timezone.now() + timedelta(days=1),
-        seating="reserved",
-        prices={"standard": "10.00", "premium": "15.00"},
-    )
-
-
-@pytest.fixture
-def sold_out(slot):
-    seat_ids = list(slot.screen.seats.order_by("id").values_list("id", flat=True))
-    owners = users("owner", 4)
-    return [book(o, slot.pk, seat_ids=seat_ids[i * 5 : (i + 1) * 5]) for i, o in enumerate(owners)]
+def slot(reserved_slot):
+    """The showtime of the races: 20 reserved seats, sold out by `sold_out`."""
+    return reserved_slot
 
 
 def test_concurrent_promotions_promote_each_entry_once(slot, sold_out, quiet_waitlist):
     from apps.waitlist.models import WaitlistQueue
 
     WaitlistQueue.objects.create(slot=slot)
-    entries = queue(slot, users("fan", 12), [1] * 12)
-    for booking_id in sold_out[:2]:
-        services.booking_cancel(booking_id=booking_id)  # 10 seats free, nobody promoted yet
+    entries = queue(slot, race_users("fan", 12), [1] * 12)
+    for booking in sold_out[:2]:
+        services.booking_cancel(booking_id=booking.pk)  # 10 seats free, nobody promoted yet
 
     results = race(lambda slot_id: waitlist_promote(slot_id=slot_id), [(slot.pk,)] * 16)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -95,14 +68,14 @@ def test_promotion_racing_live_buyers_never_oversells(slot, sold_out, quiet_wait
     from apps.waitlist.models import WaitlistQueue
 
     WaitlistQueue.objects.create(slot=slot)
-    queue(slot, users("fan", 15), [1, 2, 1, 1, 3, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1])
-    for booking_id in sold_out[1:3]:
-        services.booking_cancel(booking_id=booking_id)
+    queue(slot, race_users("fan", 15), [1, 2, 1, 1, 3, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1])
+    for booking in sold_out[1:3]:
+        services.booking_cancel(booking_id=booking.pk)
     freed = set(
         slot.screen.seats.exclude(claims__slot=slot).values_list("id", flat=True)
     )  # rows B and C
     assert len(freed) == 10
-    buyers = users("buyer", 20)
+    buyers = race_users("buyer", 20)
     rng = random.Random(5)
     wanted = [rng.sample(sorted(freed), rng.randint(1, 2)) for _ in buyers]
 
@@ -149,23 +122,23 @@ def test_promotion_racing_live_buyers_never_oversells(slot, sold_out, quiet_wait
 
 
 def test_general_admission_promotion_racing_buyers_never_oversells(event, screen, quiet_waitlist):
-    ga = slot_create(
-        event=event,
-        screen=screen,
-        starts_at=timezone.now() + timedelta(days=3),
+    ga = showtime(
+        event,
+        screen,
+        starts_in=timedelta(days=3),
         seating="general",
         capacity=20,
         prices={"general": "20.00"},
     )
-    owners = users("owner", 10)
-    bookings = [book(o, ga.pk, quantity=2) for o in owners]
+    owners = race_users("owner", 10)
+    bookings = [book(o, ga.pk, quantity=2).pk for o in owners]
     from apps.waitlist.models import WaitlistQueue
 
     WaitlistQueue.objects.create(slot=ga)
-    queue(ga, users("fan", 10), [1, 2] * 5)
+    queue(ga, race_users("fan", 10), [1, 2] * 5)
     for booking_id in bookings[:4]:
         services.booking_cancel(booking_id=booking_id)  # 8 places free
-    buyers = users("buyer", 12)
+    buyers = race_users("buyer", 12)
     jobs = [("promote", None)] * 6 + [("buy", b) for b in buyers]
 
     def act(kind, who):

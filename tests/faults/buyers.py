@@ -18,7 +18,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from tests.lb import rig
+from tests.support import web
+from tests.support.booking import confirm_body
 
 TRANSPORT_ERRORS = (OSError, http.client.HTTPException)
 REQUEST_TIMEOUT = 15.0  # seconds per HTTP request (gunicorn kills a request after 30)
@@ -31,7 +32,7 @@ def now() -> float:
     return time.monotonic()
 
 
-def error_code(reply: rig.Reply) -> str | None:
+def error_code(reply: web.Reply) -> str | None:
     if reply.status < 400:
         return None
     try:
@@ -54,7 +55,7 @@ class Tally:
     def record(
         self,
         endpoint: str,
-        reply: rig.Reply | None,
+        reply: web.Reply | None,
         error: Exception | None = None,
         request_id: str | None = None,
     ):
@@ -131,7 +132,7 @@ class Tokens:
         last = None
         while now() < deadline:
             try:
-                reply = rig.fetch(
+                reply = web.fetch(
                     f"{self.base_url}/api/v1/auth/token/",
                     "POST",
                     json_body={"email": email, "password": PASSWORD},
@@ -178,7 +179,7 @@ class Client:
         if auth:
             send["Authorization"] = f"Bearer {self.tokens.get(self.email)}"
         try:
-            reply = rig.fetch(
+            reply = web.fetch(
                 self.base_url + path,
                 method,
                 json_body=body,
@@ -370,7 +371,7 @@ class Buyer(threading.Thread):
             "confirm",
             "POST",
             "/api/v1/bookings/confirm/",
-            body={"hold": p.hold_id, "payment": {"method": "test", "token": "ok"}},
+            body=confirm_body(p.hold_id),
             headers={"Idempotency-Key": p.key},
             until=self.until(now()),
             repeat_codes=("request_in_progress",),

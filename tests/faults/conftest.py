@@ -3,8 +3,8 @@
 The session starts a PostgreSQL cluster (initdb into a temporary folder, a free
 loopback port, max_connections = 100, fsync off) and a Redis (nothing saved),
 migrates and seeds a database on them, and makes the buyer accounts. Modules then
-start the servers they need with the production settings of `tests/lb/rig.py`
-(`rig.backend_env`): `wsgi_stack` (gunicorn 2 workers x 4 threads and a Celery
+start the servers they need with the production settings of `tests/support/sites.py`
+(`sites.backend_env`): `wsgi_stack` (gunicorn 2 workers x 4 threads and a Celery
 worker with beat) and `asgi_pair` (two uvicorn processes). Every process is
 stopped by pid (its whole process group) at the end, also when a start fails.
 Skipped, with the reason, when the PostgreSQL binaries or redis-server are missing.
@@ -23,15 +23,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.lb import rig
+from tests.support import servers, sites
+from tests.support.servers import ROOT
 
-from . import servers
 from .buyers import PASSWORD, Tokens
 from .harness import (
     ACCOUNTS_SCRIPT,
@@ -53,9 +51,7 @@ FAULTS_DIR = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if FAULTS_DIR in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.faults)
+    sites.mark_folder(items, FAULTS_DIR, "faults")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -68,7 +64,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     path = ARTIFACTS / "summary.json"
     path.write_text(json.dumps(REPORT.entries, indent=2, sort_keys=True, default=str) + "\n")
     terminalreporter.write_line(
-        f"figures: {path.relative_to(rig.ROOT)}, logs: {LOGS.relative_to(rig.ROOT)}/"
+        f"figures: {path.relative_to(ROOT)}, logs: {LOGS.relative_to(ROOT)}/"
     )
 
 
@@ -79,39 +75,37 @@ def fault_report() -> FaultReport:
 
 @pytest.fixture(scope="session")
 def services():
-    reason = servers.skip_reason()
+    reason = servers.scratch_skip_reason()
     if reason:
         pytest.skip(reason)
     reset_logs()
     with contextlib.ExitStack() as cleanup:
-        run_dir = Path(tempfile.mkdtemp(prefix="venue-faults-"))
-        run_dir.chmod(0o755)  # the cluster's owner must reach its folder inside
-        cleanup.callback(shutil.rmtree, run_dir, ignore_errors=True)
+        # The cluster's owner must reach its folder inside.
+        run_dir = sites.run_dir(cleanup, "venue-faults-", traversable=True)
         cleanup.callback(save_logs, run_dir)  # runs after every process stopped (LIFO)
 
-        postgres = servers.PostgresServer(run_dir, rig.free_port(), max_connections=100)
+        postgres = servers.PostgresServer(run_dir, servers.free_port(), max_connections=100)
         postgres.init()
         cleanup.callback(postgres.stop)
         postgres.start()
-        redis = servers.RedisServer(run_dir, rig.free_port())
+        redis = servers.RedisServer(run_dir, servers.free_port())
         cleanup.callback(redis.stop)
         redis.start()
         postgres.wait_ready()
         redis.wait_ready()
 
-        database_url = rig.create_database(postgres.admin_url, "venue_faults")
+        database_url = sites.create_database(postgres.admin_url, "venue_faults")
         (run_dir / "static").mkdir()
         env = {
-            **rig.backend_env(database_url, run_dir / "static", redis.url),
+            **sites.backend_env(database_url, run_dir / "static", redis.url),
             "VENUE_HOLD_SECONDS": str(HOLD_SECONDS),
             **{k: v for k, v in os.environ.items() if k.startswith(("VENUE_DB_", "GUNICORN_"))},
         }
-        rig.manage(["migrate", "--noinput", "-v", "0"], env)
-        rig.manage(["seed_demo"], env)
+        sites.prepare(env)
         buyers = [f"fault-buyer-{i}@venue.test" for i in range(BUYER_ACCOUNTS)]
         probes = [f"fault-probe-{i}@venue.test" for i in range(PROBE_ACCOUNTS)]
         script = ACCOUNTS_SCRIPT.format(password=PASSWORD, emails=buyers + probes)
-        rig.manage(["shell", "-c", script], env)
+        sites.manage(["shell", "-c", script], env)
         yield Services(
             run_dir,
             postgres,
@@ -134,7 +128,9 @@ def wsgi_stack(services):
             "GUNICORN_THREADS": services.env.get("GUNICORN_THREADS", "4"),
             "PROMETHEUS_MULTIPROC_DIR": str(services.run_dir / "prometheus-wsgi"),
         }
-        web = rig.Backend("wsgi", "wsgi", rig.free_port(), env, services.run_dir / "gunicorn.log")
+        web = servers.Backend(
+            "wsgi", "wsgi", servers.free_port(), env, services.run_dir / "gunicorn.log"
+        )
         cleanup.callback(web.stop)
         web.start()
         worker = servers.CeleryWorker(services.run_dir, services.env)
@@ -168,16 +164,8 @@ def asgi_pair(services):
     """Two uvicorn processes serving venue.asgi:application with the production settings."""
     services.ensure_up()
     with contextlib.ExitStack() as cleanup:
-        backends = []
-        for index in range(2):
-            name = f"asgi-{index}"
-            log = services.run_dir / f"{name}.log"
-            backend = rig.Backend(name, "asgi", rig.free_port(), services.env, log)
-            cleanup.callback(backend.stop)
-            backend.start()
-            backends.append(backend)
-        for backend in backends:
-            backend.wait_ready()
+        specs = [(f"asgi-{index}", "asgi", services.env) for index in range(2)]
+        backends = sites.start_backends(cleanup, services.run_dir, specs)
         tokens = Tokens(backends[0].url)
         tokens.prefetch(services.buyers[:100])
         yield Stack(services, [b.url for b in backends], tokens, {b.name: b for b in backends})

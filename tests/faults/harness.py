@@ -12,12 +12,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.lb import rig
+from tests.support import servers
+from tests.support.servers import ROOT
 
-from . import servers
 from .buyers import Client, Tally, Tokens
 
-ARTIFACTS = rig.ROOT / "artifacts" / "faults"
+ARTIFACTS = ROOT / "artifacts" / "faults"
 HOLD_SECONDS = 20  # VENUE_HOLD_SECONDS of every server: holds expire within a test
 
 
@@ -108,7 +108,7 @@ class Stack:
     services: Services
     base_urls: list[str]
     tokens: Tokens
-    processes: dict[str, rig.Process]
+    processes: dict[str, servers.Process]
 
     @property
     def database_url(self) -> str:
@@ -239,7 +239,7 @@ class ScenarioLogs:
                 for line in text.splitlines():
                     if request_id in line:
                         out.append(f"  {label}: {_readable(line)}")
-        where = self.folder.relative_to(rig.ROOT)
+        where = self.folder.relative_to(ROOT)
         for label in self.quote:
             lines = texts[label].splitlines()[-QUOTED_LINES:]
             out.append(f"--- {where}/{label}.log, last {len(lines)} lines")

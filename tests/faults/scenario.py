@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.lb import rig
+from tests.support.servers import ROOT
 
 from . import checks
 from .buyers import Buyer, Deadline, Prober, Purchase, Tally, error_code, now, run_buyers
@@ -133,7 +133,7 @@ def conclude(
     every problem and the evidence (5xx bodies and request ids, the servers' log lines)."""
     figures["problems"] = problems
     figures["verdict"] = "ok" if not problems else f"{len(problems)} problem(s)"
-    figures["logs"] = str(logs.save().relative_to(rig.ROOT))
+    figures["logs"] = str(logs.save().relative_to(ROOT))
     report.record(name, figures)
     if problems:
         evidence = logs.evidence(figures.get("samples_5xx", []))

@@ -29,40 +29,38 @@ from pathlib import Path
 
 import pytest
 
-from . import rig
+from tests.support import sites, web
+from tests.support.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.support.servers import Backend
 
-TEST_PASSWORD = "venue-demo-pass"  # manage.py seed_demo (docs/api.md)
-TEST_EMAIL = "demo@venue.test"
+from . import rig
 
 
 def pytest_collection_modifyitems(config, items):
-    lb_dir = Path(__file__).parent
-    for item in items:
-        if lb_dir in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.lb)
+    sites.mark_folder(items, Path(__file__).parent, "lb")
 
 
 @dataclass
 class Topology:
     base_url: str
     ws_url: str
-    wsgi: list[rig.Backend]
-    asgi: list[rig.Backend]
+    wsgi: list[Backend]
+    asgi: list[Backend]
     nginx: rig.Nginx
     database_url: str
     env: dict[str, str]
 
     @property
-    def backends(self) -> list[rig.Backend]:
+    def backends(self) -> list[Backend]:
         return [*self.wsgi, *self.asgi]
 
-    def get(self, path: str, **kwargs) -> rig.Reply:
-        return rig.fetch(self.base_url + path, **kwargs)
+    def get(self, path: str, **kwargs) -> web.Reply:
+        return web.fetch(self.base_url + path, **kwargs)
 
-    def post(self, path: str, **kwargs) -> rig.Reply:
-        return rig.fetch(self.base_url + path, "POST", **kwargs)
+    def post(self, path: str, **kwargs) -> web.Reply:
+        return web.fetch(self.base_url + path, "POST", **kwargs)
 
-    def login(self, email: str = TEST_EMAIL, password: str = TEST_PASSWORD) -> rig.Reply:
+    def login(self, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> web.Reply:
         return self.post("/api/v1/auth/login/", json_body={"email": email, "password": password})
 
     def wait_balanced(self, timeout: float = 20.0) -> None:
@@ -96,11 +94,9 @@ class Topology:
 def _skip_reason() -> str | None:
     if not rig.nginx_binary():
         return "nginx is not installed (apt-get install nginx-light); the lb suite needs it"
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        return "the lb suite needs DATABASE_URL pointing at PostgreSQL"
-    if not os.environ.get("REDIS_URL"):
-        return "the lb suite needs REDIS_URL (channel layer and cache shared by the backends)"
-    return None
+    return sites.shared_servers_skip_reason(
+        "the backends' database", "channel layer and cache shared by the backends"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,8 @@ import uuid
 
 import psycopg
 
-from . import rig
+from tests.support.booking import confirm_body
+from tests.support.sites import manage
 
 BUYERS = 12
 SLOTS_PER_BUYER = 2
@@ -84,7 +85,7 @@ class Buyer(threading.Thread):
             key = uuid.uuid4().hex
             booked = self.call(
                 "/api/v1/bookings/confirm/",
-                {"hold": held.json()["id"], "payment": {"method": "test", "token": "ok"}},
+                confirm_body(held.json()["id"]),
                 {**auth, "Idempotency-Key": key},
                 also_retry=("request_in_progress",),
             )
@@ -110,7 +111,7 @@ def test_killing_a_backend_mid_sale_loses_and_duplicates_no_booking(topology, al
     topology.wsgi[0].kill()
     # Settle confirms the crash cut off between charge and booking, as the beat task would.
     time.sleep(3)
-    rig.manage(["reconcile_payments", "--older-than", "2"], topology.env)
+    manage(["reconcile_payments", "--older-than", "2"], topology.env)
     for buyer in buyers:
         buyer.join(timeout=max(deadline - time.monotonic(), 1) + 5)
     assert not any(b.is_alive() for b in buyers)

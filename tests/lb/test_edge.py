@@ -6,7 +6,9 @@ from collections import Counter
 import pytest
 from websockets.sync.client import connect
 
-from . import rig
+from tests.support.demo import DEMO_EMAIL
+from tests.support.servers import Backend
+from tests.support.web import fetch
 
 
 def test_requests_are_spread_over_both_wsgi_backends(all_backends_up):
@@ -66,7 +68,7 @@ def test_login_on_one_backend_is_honoured_by_the_other(all_backends_up):
     for _ in range(10):
         me = all_backends_up.get("/api/v1/auth/me/", cookies=cookies)
         assert me.status == 200, me.body
-        assert me.json()["email"] == "demo@venue.test"
+        assert me.json()["email"] == DEMO_EMAIL
         if me.served_by != first:
             others.append(me.served_by)
             break
@@ -78,8 +80,8 @@ def test_anonymous_me_is_refused_through_nginx(topology):
     assert topology.get("/api/v1/auth/me/").status in {401, 403}
 
 
-def _open_sockets(backend: rig.Backend) -> float:
-    text = rig.fetch(f"{backend.url}/metrics", timeout=5).body.decode()
+def _open_sockets(backend: Backend) -> float:
+    text = fetch(f"{backend.url}/metrics", timeout=5).body.decode()
     match = re.search(r'^websocket_connections_open\{consumer="health"\} (\S+)$', text, re.M)
     return float(match.group(1)) if match else 0.0
 
@@ -120,8 +122,8 @@ def test_metrics_are_not_served_by_the_edge(topology):
 def test_each_backend_serves_metrics_to_loopback_scrapers(topology):
     for backend in topology.wsgi:
         for _ in range(3):
-            rig.fetch(f"{backend.url}/healthz", timeout=5)
-        reply = rig.fetch(f"{backend.url}/metrics", timeout=5)
+            fetch(f"{backend.url}/healthz", timeout=5)
+        reply = fetch(f"{backend.url}/metrics", timeout=5)
         assert reply.status == 200
         text = reply.body.decode()
         # Other tests of this session book through the rig, so only the form is fixed.
@@ -142,5 +144,5 @@ def test_metrics_judge_the_forwarded_client_address(topology):
     # Behind nginx the backends trust X-Real-IP (VENUE_CLIENT_IP_HEADER): a public
     # client address is refused even though the TCP peer is loopback.
     backend = topology.wsgi[0]
-    reply = rig.fetch(f"{backend.url}/metrics", headers={"X-Real-IP": "203.0.113.7"}, timeout=5)
+    reply = fetch(f"{backend.url}/metrics", headers={"X-Real-IP": "203.0.113.7"}, timeout=5)
     assert reply.status == 404

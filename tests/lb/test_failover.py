@@ -8,15 +8,17 @@ confirms themselves with the same Idempotency-Key. These tests pin both halves.
 """
 
 import contextlib
-import shutil
 import socket
 import struct
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
+
+from tests.support import sites
+from tests.support.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.support.servers import free_port
+from tests.support.web import Reply, fetch, wait_for
 
 from . import rig
 
@@ -60,7 +62,7 @@ class GetLoop:
         return [r for r in self.results if r[1] != 200]
 
 
-def logins(topology, count: int) -> list[rig.Reply]:
+def logins(topology, count: int) -> list[Reply]:
     return [topology.login() for _ in range(count)]
 
 
@@ -152,23 +154,15 @@ class DroppingBackend:
         self.sock.close()
 
 
-@contextlib.contextmanager
-def _removed(path: Path):
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 @pytest.fixture
 def edge_with_a_dropping_backend(topology):
     """A second nginx from the same template: WEB1 drops requests, WEB2 is a real backend."""
     if not topology.wsgi[1].running:
         topology.wsgi[1].restart()
-    run_dir = Path(tempfile.mkdtemp(prefix="venue-lb-edge-"))
-    run_dir.chmod(0o755)  # nginx workers may run unprivileged
-    with DroppingBackend() as dropper, _removed(run_dir):
-        port = rig.free_port()
+    with contextlib.ExitStack() as cleanup:
+        run_dir = sites.run_dir(cleanup, "venue-lb-edge-", traversable=True)  # nginx workers
+        dropper = cleanup.enter_context(DroppingBackend())
+        port = free_port()
         values = rig.loopback_nginx_values(
             run_dir,
             port,
@@ -178,12 +172,10 @@ def edge_with_a_dropping_backend(topology):
         conf = run_dir / "nginx.conf"
         conf.write_text(rig.render_nginx_conf(values))
         nginx = rig.Nginx(run_dir, conf, port)
-        try:
-            nginx.start()
-            rig.wait_for(f"http://127.0.0.1:{port}/readyz", timeout=20, process=nginx.popen)
-            yield f"http://127.0.0.1:{port}", dropper, topology.wsgi[1].name
-        finally:
-            nginx.stop()
+        cleanup.callback(nginx.stop)
+        nginx.start()
+        wait_for(f"http://127.0.0.1:{port}/readyz", timeout=20, process=nginx.popen)
+        yield f"http://127.0.0.1:{port}", dropper, topology.wsgi[1].name
 
 
 def test_get_is_retried_on_the_next_backend_after_a_dropped_connection(
@@ -193,7 +185,7 @@ def test_get_is_retried_on_the_next_backend_after_a_dropped_connection(
     dropper.methods.clear()
     replies = []
     for _ in range(6):
-        replies.append(rig.fetch(f"{base_url}/api/v1/", timeout=10))
+        replies.append(fetch(f"{base_url}/api/v1/", timeout=10))
         if dropper.methods:
             break
     assert dropper.methods == ["GET"], "the dropping backend got no request"
@@ -204,10 +196,10 @@ def test_get_is_retried_on_the_next_backend_after_a_dropped_connection(
 def test_post_is_not_replayed_after_a_dropped_connection(edge_with_a_dropping_backend):
     base_url, dropper, good = edge_with_a_dropping_backend
     dropper.methods.clear()
-    body = {"email": "demo@venue.test", "password": "venue-demo-pass"}
+    body = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
     replies = []
     for _ in range(6):
-        replies.append(rig.fetch(f"{base_url}/api/v1/auth/login/", "POST", json_body=body))
+        replies.append(fetch(f"{base_url}/api/v1/auth/login/", "POST", json_body=body))
         if dropper.methods:
             break
     assert dropper.methods == ["POST"], "the dropping backend got no request"

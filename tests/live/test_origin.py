@@ -3,16 +3,13 @@ one refused, under the production settings and under the embedded default (`make
 
 import contextlib
 import json
-import os
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.lb import rig
+from tests.support import sites
+from tests.support.servers import inherited_env
 
 from .test_two_processes import WAIT, reserved_slot
 
@@ -41,22 +38,16 @@ def test_production_settings(asgi_pair):
 def embedded_server():
     """`make run`'s configuration: DEBUG, SQLite, in-memory layer, no Redis, no broker."""
     with contextlib.ExitStack() as cleanup:
-        run_dir = Path(tempfile.mkdtemp(prefix="venue-embedded-"))
-        cleanup.callback(shutil.rmtree, run_dir, ignore_errors=True)
-        keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+        run_dir = sites.run_dir(cleanup, "venue-embedded-")
         env = {
-            **{k: os.environ[k] for k in keep if k in os.environ},
+            **inherited_env(),
             "DJANGO_DEBUG": "1",
             "DATABASE_URL": f"sqlite:///{run_dir / 'db.sqlite3'}",
             "VENUE_EMBEDDED_BEAT": "0",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
-        rig.manage(["migrate", "--noinput", "-v", "0"], env)
-        rig.manage(["seed_demo"], env)
-        server = rig.Backend("embedded", "asgi", rig.free_port(), env, run_dir / "uvicorn.log")
-        cleanup.callback(server.stop)
-        server.start()
-        server.wait_ready()
+        sites.prepare(env)
+        (server,) = sites.start_backends(cleanup, run_dir, [("embedded", "asgi", env)])
         yield server, run_dir / "db.sqlite3"
 
 

@@ -6,8 +6,9 @@ import psycopg
 from websockets.sync.client import connect
 
 from apps.bookings.seatmap import SeatMapView
-from tests.lb import rig
-from tests.lb.conftest import TEST_EMAIL, TEST_PASSWORD
+from tests.support.booking import confirm_body
+from tests.support.demo import DEMO_EMAIL, DEMO_PASSWORD
+from tests.support.web import fetch
 
 WAIT = 10  # seconds: a bound, not a latency requirement
 
@@ -33,13 +34,13 @@ def next_update(ws) -> dict:
 def test_a_hold_and_a_booking_through_b_reach_a_watcher_on_a(asgi_pair):
     (a, b), database_url = asgi_pair
     slot_id = reserved_slot(database_url)
-    token = rig.fetch(
+    token = fetch(
         f"{b.url}/api/v1/auth/token/",
         "POST",
-        json_body={"email": TEST_EMAIL, "password": TEST_PASSWORD},
+        json_body={"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
     ).json()["access"]
     auth = {"Authorization": f"Bearer {token}"}
-    seats = rig.fetch(f"{b.url}/api/v1/slots/{slot_id}/seats/").json()["seats"]
+    seats = fetch(f"{b.url}/api/v1/slots/{slot_id}/seats/").json()["seats"]
     free = [seat["id"] for seat in seats if seat["status"] == "available"][:2]
 
     ws_url = f"ws://127.0.0.1:{a.port}/ws/slots/{slot_id}/"
@@ -48,7 +49,7 @@ def test_a_hold_and_a_booking_through_b_reach_a_watcher_on_a(asgi_pair):
         assert view.apply(json.loads(ws.recv(timeout=WAIT))) == "applied"
         start = view.version
 
-        held = rig.fetch(
+        held = fetch(
             f"{b.url}/api/v1/bookings/hold-seats/",
             "POST",
             headers=auth,
@@ -60,11 +61,11 @@ def test_a_hold_and_a_booking_through_b_reach_a_watcher_on_a(asgi_pair):
         assert update["changes"] == {str(pk): "held" for pk in free}
         assert update["version"] == start + 1
 
-        booked = rig.fetch(
+        booked = fetch(
             f"{b.url}/api/v1/bookings/confirm/",
             "POST",
             headers={**auth, "Idempotency-Key": "live-two-processes-1"},
-            json_body={"hold": held.json()["id"], "payment": {"method": "test", "token": "ok"}},
+            json_body=confirm_body(held.json()["id"]),
         )
         assert booked.status == 201, booked.body
         update = next_update(ws)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.scheduling",
     "apps.bookings",
     "apps.waitlist",
+    "apps.checkin",
     # Pages (issue 8): the public site and the organizer portal.
     "apps.site",
     "apps.organizer",
@@ -276,6 +277,11 @@ SPECTACULAR_SETTINGS = {
         "GenerationJobStatusEnum": "apps.scheduling.models.GenerationJob.Status",
         "BookingStatusEnum": "apps.bookings.models.Booking.Status",
         "HoldKindEnum": "apps.bookings.models.Hold.Kind",
+        "RoleEnum": "apps.accounts.models.Role",
+        "TeamRoleEnum": "apps.accounts.models.TeamRole",
+        "TicketStatusEnum": "apps.bookings.models.Ticket.Status",
+        "ScanResultEnum": "apps.checkin.models.ScanResult",
+        "ScanDirectionEnum": "apps.checkin.models.ScanDirection",
     },
 }
 

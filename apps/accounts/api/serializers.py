@@ -2,7 +2,7 @@ from django.contrib.auth.password_validation import get_default_password_validat
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.accounts.models import User
+from apps.accounts.models import TeamMember, TeamRole, User
 from apps.core import serializers as strict
 
 
@@ -49,3 +49,18 @@ class TokenPairSerializer(serializers.Serializer):
 
 class RefreshInputSerializer(serializers.Serializer):
     refresh = strict.CharField(max_length=4096)
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = TeamMember
+        fields = ["id", "email", "full_name", "role", "added_at"]
+        read_only_fields = fields
+
+
+class TeamMemberInSerializer(serializers.Serializer):
+    email = strict.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=TeamRole.choices)

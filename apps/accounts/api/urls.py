@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import teams, views
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
@@ -11,4 +11,10 @@ urlpatterns = [
     path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
     path("auth/csrf/", views.CsrfView.as_view(), name="auth-csrf"),
+    path("team/members/", teams.TeamMembersView.as_view(), name="team-members"),
+    path(
+        "team/members/<int:member_id>/",
+        teams.TeamMemberDetailView.as_view(),
+        name="team-member-detail",
+    ),
 ]

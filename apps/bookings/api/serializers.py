@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.bookings.models import Booking, Hold
+from apps.bookings.models import Booking, Hold, Ticket
 from apps.bookings.payments import provider_names
 from apps.bookings.services import MAX_SEATS_PER_HOLD
 from apps.core import serializers as strict
@@ -72,7 +72,12 @@ class TicketSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     seat = serializers.IntegerField(allow_null=True)
     code = serializers.CharField()
-    qr_svg = serializers.CharField(help_text="An SVG data URI of the QR code (signed ticket id).")
+    status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    qr = serializers.CharField(
+        help_text="The exact text the QR code encodes (short, signed); the door scanner "
+        "accepts it (`POST checkin/scan/`)."
+    )
+    qr_svg = serializers.CharField(help_text="An SVG data URI of the QR code of `qr`.")
 
 
 class BookingSerializer(serializers.Serializer):

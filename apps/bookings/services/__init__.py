@@ -26,7 +26,7 @@ payment row, so two settlers (the request, a repeat, the reconciler) never
 finish one payment twice.
 """
 
-from .cancel import booking_cancel
+from .cancel import booking_cancel, ticket_status_move
 from .confirm import booking_confirm
 from .holds import (
     MAX_SEATS_PER_HOLD,
@@ -55,4 +55,5 @@ __all__ = [
     "payment_refund",
     "payments_reconcile",
     "request_fingerprint",
+    "ticket_status_move",
 ]

@@ -8,15 +8,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.core.db import db_now
+from apps.core.db import db_now, require_transaction
 from apps.scheduling.models import Slot
 
 from .. import errors, events
-from ..models import (
-    Booking,
-    GeneralInventory,
-    Payment,
-)
+from ..models import Booking, GeneralInventory, Payment, Ticket
 from .holds import Released
 
 logger = logging.getLogger("apps.bookings.services")
@@ -52,6 +48,7 @@ def booking_cancel(*, booking_id: int, user=None) -> Booking:
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.save(update_fields=["status", "cancelled_at"])
+        booking.tickets.update(status=Ticket.Status.CANCELLED)  # their QR texts admit no one
         refunds = list(
             booking.payments.filter(status=Payment.Status.SUCCEEDED).values_list("pk", flat=True)
         )
@@ -62,3 +59,13 @@ def booking_cancel(*, booking_id: int, user=None) -> Booking:
             lambda: events.booking_cancelled(booking, released, refunds), robust=True
         )
     return booking
+
+
+def ticket_status_move(*, ticket_id: int, to: str, only_from: str) -> bool:
+    """Move one ticket from `only_from` to `to` if it is there now; True if it moved.
+
+    For the door (`checkin`), inside its transaction: a compare-and-set on the row, so
+    of two gates admitting one ticket at once exactly one moves it (the other waits on
+    the row lock, then finds it `used`)."""
+    require_transaction()
+    return bool(Ticket.objects.filter(pk=ticket_id, status=only_from).update(status=to))

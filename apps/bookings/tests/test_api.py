@@ -5,6 +5,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.bookings.models import Booking, Hold
+from tests.support.booking import api_confirm, api_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -16,21 +17,8 @@ def buyer(customer):
     return client
 
 
-def hold(client, slot_id, **body):
-    return client.post("/api/v1/bookings/hold-seats/", {"slot": slot_id, **body}, format="json")
-
-
-def confirm(client, hold_id, key="k-1", token="ok"):
-    return client.post(
-        "/api/v1/bookings/confirm/",
-        {"hold": hold_id, "payment": {"method": "test", "token": token}},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY=key,
-    )
-
-
 def test_customer_journey(buyer, reserved_slot, seat_ids):
-    response = hold(buyer, reserved_slot.pk, seats=seat_ids[:2])
+    response = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:2])
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) >= {"id", "slot", "seats", "quantity", "total", "expires_at"}
@@ -43,13 +31,13 @@ def test_customer_journey(buyer, reserved_slot, seat_ids):
     statuses = {s["id"]: s["status"] for s in seats["seats"]}
     assert statuses[seat_ids[0]] == "held"
 
-    booked = confirm(buyer, body["id"])
+    booked = api_confirm(buyer, body["id"])
     assert booked.status_code == 201, booked.content
     booking = booked.json()
     assert booking["status"] == "confirmed" and booking["reference"]
     assert set(booking) >= {"id", "reference", "status", "slot", "seats", "quantity", "total"}
 
-    replay = confirm(buyer, body["id"])
+    replay = api_confirm(buyer, body["id"])
     assert replay.status_code == 201 and replay.json() == booking
     assert replay["Idempotent-Replayed"] == "true"
 
@@ -70,8 +58,8 @@ def test_customer_journey(buyer, reserved_slot, seat_ids):
 def test_seat_unavailable_lists_the_taken_seats(buyer, organizer, reserved_slot, seat_ids):
     other = APIClient()
     other.force_authenticate(organizer)
-    assert hold(other, reserved_slot.pk, seats=[seat_ids[1]]).status_code == 201
-    response = hold(buyer, reserved_slot.pk, seats=seat_ids[:3])
+    assert api_hold(other, reserved_slot.pk, seats=[seat_ids[1]]).status_code == 201
+    response = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:3])
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "seat_unavailable"
@@ -79,13 +67,13 @@ def test_seat_unavailable_lists_the_taken_seats(buyer, organizer, reserved_slot,
 
 
 def test_release_hold(buyer, reserved_slot, seat_ids):
-    hold_id = hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
+    hold_id = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
     assert buyer.delete(f"/api/v1/holds/{hold_id}/").status_code == 204
     assert buyer.delete(f"/api/v1/holds/{hold_id}/").status_code == 404
 
 
 def test_general_admission_hold(buyer, general_slot):
-    response = hold(buyer, general_slot.pk, quantity=3)
+    response = api_hold(buyer, general_slot.pk, quantity=3)
     assert response.status_code == 201
     assert response.json()["seats"] == [] and response.json()["quantity"] == 3
     seats = buyer.get(f"/api/v1/slots/{general_slot.pk}/seats/").json()
@@ -116,21 +104,22 @@ def test_malformed_hold_bodies_are_4xx(buyer, body):
 
 
 def test_too_many_seats_has_its_code(buyer, reserved_slot, seat_ids):
-    response = hold(buyer, reserved_slot.pk, seats=seat_ids[:11])
+    response = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:11])
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "too_many_seats"
 
 
 def test_wrong_seating_kind(buyer, reserved_slot, general_slot, seat_ids):
-    assert hold(buyer, reserved_slot.pk, quantity=2).json()["error"]["code"] == "seating_mismatch"
+    response = api_hold(buyer, reserved_slot.pk, quantity=2)
+    assert response.json()["error"]["code"] == "seating_mismatch"
     assert (
-        hold(buyer, general_slot.pk, seats=seat_ids[:1]).json()["error"]["code"]
+        api_hold(buyer, general_slot.pk, seats=seat_ids[:1]).json()["error"]["code"]
         == "seating_mismatch"
     )
 
 
 def test_confirm_needs_an_idempotency_key(buyer, reserved_slot, seat_ids):
-    hold_id = hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
+    hold_id = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
     response = buyer.post(
         "/api/v1/bookings/confirm/",
         {"hold": hold_id, "payment": {"method": "test", "token": "ok"}},
@@ -145,8 +134,8 @@ def test_confirm_needs_an_idempotency_key(buyer, reserved_slot, seat_ids):
     [("decline", 402, "payment_declined"), ("error", 502, "payment_provider_error")],
 )
 def test_confirm_payment_failures(buyer, reserved_slot, seat_ids, token, status, code):
-    hold_id = hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
-    response = confirm(buyer, hold_id, token=token)
+    hold_id = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
+    response = api_confirm(buyer, hold_id, token=token)
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
     assert Hold.objects.filter(pk=hold_id).exists()
@@ -154,18 +143,18 @@ def test_confirm_payment_failures(buyer, reserved_slot, seat_ids, token, status,
 
 
 def test_confirm_expired_hold_is_410(buyer, reserved_slot, seat_ids):
-    hold_id = hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
+    hold_id = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
     Hold.objects.filter(pk=hold_id).update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = confirm(buyer, hold_id)
+    response = api_confirm(buyer, hold_id)
     assert response.status_code == 410
     assert response.json()["error"]["code"] == "hold_expired"
 
 
 def test_confirm_same_key_other_body_is_422(buyer, reserved_slot, general_slot, seat_ids):
-    first = hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
-    second = hold(buyer, general_slot.pk, quantity=1).json()["id"]
-    assert confirm(buyer, first).status_code == 201
-    response = confirm(buyer, second)
+    first = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
+    second = api_hold(buyer, general_slot.pk, quantity=1).json()["id"]
+    assert api_confirm(buyer, first).status_code == 201
+    response = api_confirm(buyer, second)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "idempotency_key_reused"
 
@@ -188,8 +177,8 @@ def test_malformed_confirm_bodies_are_4xx(buyer, body):
 
 
 def test_other_peoples_bookings_are_404(buyer, organizer, reserved_slot, seat_ids):
-    hold_id = hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
-    booking_id = confirm(buyer, hold_id).json()["id"]
+    hold_id = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
+    booking_id = api_confirm(buyer, hold_id).json()["id"]
     other = APIClient()
     other.force_authenticate(organizer)
     assert other.get(f"/api/v1/bookings/{booking_id}/").status_code == 404
@@ -200,7 +189,7 @@ def test_other_peoples_bookings_are_404(buyer, organizer, reserved_slot, seat_id
 
 def test_anonymous_cannot_book(reserved_slot, seat_ids):
     client = APIClient()
-    assert hold(client, reserved_slot.pk, seats=seat_ids[:1]).status_code == 401
+    assert api_hold(client, reserved_slot.pk, seats=seat_ids[:1]).status_code == 401
     assert client.get("/api/v1/bookings/").status_code == 401
     assert client.get("/api/v1/holds/").status_code == 401
 
@@ -217,8 +206,8 @@ def test_a_booking_stays_within_its_statement_budget(
     every BEGIN/COMMIT pair shows up as SAVEPOINT/RELEASE; the confirm's count includes
     the confirmation email task (2 reads), which runs eagerly in tests."""
     with django_assert_max_num_queries(10), django_capture_on_commit_callbacks(execute=True):
-        held = hold(buyer, reserved_slot.pk, seats=seat_ids[:2])
+        held = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:2])
     assert held.status_code == 201, held.content
     with django_assert_max_num_queries(27), django_capture_on_commit_callbacks(execute=True):
-        booked = confirm(buyer, held.json()["id"])
+        booked = api_confirm(buyer, held.json()["id"])
     assert booked.status_code == 201, booked.content

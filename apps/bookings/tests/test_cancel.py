@@ -7,8 +7,7 @@ from django.utils import timezone
 from apps.bookings import errors, events, selectors, services
 from apps.bookings.models import GeneralInventory, Payment, TestProviderCharge
 from apps.scheduling.models import Slot
-
-from .fixtures import book
+from tests.support.booking import book
 
 pytestmark = pytest.mark.django_db
 

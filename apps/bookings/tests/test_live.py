@@ -9,10 +9,11 @@ from apps.bookings import consumers, services
 from apps.bookings.models import Booking, Hold
 from apps.bookings.seatmap import SeatMapView
 from apps.catalog import services as catalog
-from apps.catalog.tests.fixtures import grid
 from apps.core.metrics import websocket_connections, websocket_connections_open
 from apps.scheduling import services as scheduling
 from apps.scheduling.models import Slot
+from tests.support.booking import pay
+from tests.support.fixtures import grid
 from venue.asgi import application
 
 from .websocket import (  # noqa: F401  (_forget_worker_connections: autouse fixture)
@@ -87,9 +88,7 @@ async def test_an_update_after_every_kind_of_change(customer, organizer, reserve
     )
     await next_update({c: "held"}, 19)
 
-    outcome = await db(services.booking_confirm)(
-        user=organizer, hold_id=offer.pk, method="test", token="ok", key="k-1", fingerprint="f"
-    )
+    outcome = await db(pay)(organizer, offer.pk)
     assert outcome.status == 201
     await next_update({c: "booked"}, 19)
 

@@ -13,6 +13,7 @@ from apps.accounts.cookies import access_cookie_name
 from apps.accounts.websocket import token_from_scope
 from apps.bookings import consumers, realtime, services
 from apps.bookings.models import Hold, SeatClaim
+from tests.support.booking import pay
 from venue.asgi import application
 
 from .websocket import _forget_worker_connections, db  # noqa: F401  (autouse fixture)
@@ -116,9 +117,7 @@ async def test_booking_confirmed_reaches_only_its_user(
     hold = await db(services.hold_create)(
         user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:1]
     )
-    outcome = await db(services.booking_confirm)(
-        user=customer, hold_id=hold.pk, method="test", token="ok", key="k", fingerprint="f"
-    )
+    outcome = await db(pay)(customer, hold.pk)
     event = await receive(mine)
     assert event == {
         "type": "booking_confirmed",

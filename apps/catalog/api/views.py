@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from apps.accounts.permissions import IsOrganizer, ReadOnlyOrOrganizer
+from apps.accounts.permissions import IsOrganizer, ReadOnlyOrOrganizer, acting_organizer
 from apps.core.filters import IdFilter
 
 from .. import selectors, services
@@ -88,7 +88,7 @@ class MovieViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = services.movie_create(
-            created_by=self.request.user, **serializer.validated_data
+            created_by=acting_organizer(self.request.user), **serializer.validated_data
         )
 
     def perform_update(self, serializer):
@@ -137,7 +137,7 @@ class VenueViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = services.venue_create(
-            organizer=self.request.user, **serializer.validated_data
+            organizer=acting_organizer(self.request.user), **serializer.validated_data
         )
 
     def perform_update(self, serializer):

@@ -1,1 +1,1 @@
-from .fixtures import *  # noqa: F403
+from tests.support.fixtures import *  # noqa: F403

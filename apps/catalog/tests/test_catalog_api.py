@@ -1,8 +1,7 @@
 import pytest
 
 from apps.catalog.models import Event, Movie, Screen, Seat, Venue
-
-from .fixtures import grid
+from tests.support.fixtures import grid
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +91,7 @@ def test_movie_shown_by_an_event_cannot_be_deleted(org_client, event, movie):
 
 
 def test_admin_edits_any_movie(admin_user, movie):
-    from .fixtures import client_for
+    from tests.support.fixtures import client_for
 
     assert (
         client_for(admin_user).patch(f"/api/v1/movies/{movie.pk}/", {"rating": "G"}).status_code

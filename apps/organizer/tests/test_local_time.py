@@ -7,12 +7,14 @@ import pytest
 from django.utils import timezone
 
 from apps.bookings.models import Booking
-from apps.bookings.tests.fixtures import *  # noqa: F403
-from apps.bookings.tests.fixtures import book
 from apps.catalog.models import Venue
 from apps.organizer.selectors import sales_by_day
 from apps.scheduling import errors
 from apps.scheduling.services import slot_create
+from tests.support.booking import book
+from tests.support.fixtures import *  # noqa: F403
+from tests.support.showtimes import *  # noqa: F403
+from tests.support.showtimes import PRICES
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -27,7 +29,7 @@ def test_the_overlap_refusal_names_the_venues_times(event, screen, reserved_slot
             screen=screen,
             starts_at=reserved_slot.starts_at + timedelta(minutes=10),
             seating="reserved",
-            prices={"standard": "10.00", "premium": "15.00"},
+            prices=PRICES,
         )
     local = timezone.localtime(reserved_slot.starts_at, TOKYO)
     assert f"{local:%Y-%m-%d %H:%M}" in refused.value.message

@@ -5,31 +5,23 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from apps.bookings import services as bookings
 from apps.catalog.models import Event, Screen, Venue
 from apps.organizer.forms import LayoutForm, grid_rows, layout_grid
 from apps.organizer.selectors import sales_chart
 from apps.scheduling.models import GenerationJob, Slot
+from tests.support.booking import book
+from tests.support.demo import DEMO_EMAIL, ORGANIZER_EMAIL, seeded_account, sign_in
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "venue-demo-pass"
 
 
 @pytest.fixture
-def seeded(django_user_model):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    return django_user_model.objects.get(email="organizer@venue.test")
-
-
-def sign_in(client, email):
-    response = client.post("/login/", {"email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+def seeded(db):
+    return seeded_account(ORGANIZER_EMAIL)
 
 
 @pytest.fixture
@@ -45,18 +37,14 @@ def png() -> SimpleUploadedFile:
 
 def test_portal_is_for_organizers_only(client, seeded):
     assert client.get("/organizer/")["Location"] == "/login/?next=/organizer/"
-    sign_in(client, "demo@venue.test")
+    sign_in(client, DEMO_EMAIL)
     response = client.get("/organizer/")
     assert response.status_code == 403
 
 
 def test_dashboard_shows_sales_occupancy_and_chart(portal, seeded, django_user_model):
     slot = Slot.objects.filter(seating="general").order_by("starts_at").first()
-    buyer = django_user_model.objects.get(email="demo@venue.test")
-    hold = bookings.hold_create(user=buyer, slot_id=slot.pk, quantity=4)
-    bookings.booking_confirm(
-        user=buyer, hold_id=hold.pk, method="test", token="ok", key="k", fingerprint="f"
-    )
+    book(django_user_model.objects.get(email=DEMO_EMAIL), slot.pk, quantity=4)
     page = portal.get("/organizer/").content.decode()
     assert f'<tr data-slot-id="{slot.pk}">' in page
     row = page.split(f'<tr data-slot-id="{slot.pk}">')[1].split("</tr>")[0]
@@ -214,23 +202,20 @@ def test_venue_screen_layout_and_schedule(portal, seeded, django_capture_on_comm
 
 def test_bookings_per_showtime_search_and_csv(portal, seeded, django_user_model):
     slot = Slot.objects.filter(seating="reserved").order_by("starts_at").first()
-    buyer = django_user_model.objects.get(email="demo@venue.test")
+    buyer = django_user_model.objects.get(email=DEMO_EMAIL)
     buyer.full_name = "=cmd()"
     buyer.save()
     seats = list(slot.screen.seats.order_by("id").values_list("id", flat=True)[:2])
-    hold = bookings.hold_create(user=buyer, slot_id=slot.pk, seat_ids=seats)
-    outcome = bookings.booking_confirm(
-        user=buyer, hold_id=hold.pk, method="test", token="ok", key="k", fingerprint="f"
-    )
+    reference = book(buyer, slot.pk, seat_ids=seats).reference
     url = reverse("organizer:slot-bookings", args=[slot.pk])
-    text = portal.get(url, {"q": outcome.body["reference"]}).content.decode()
-    assert outcome.body["reference"] in text and "A1 A2" in text
+    text = portal.get(url, {"q": reference}).content.decode()
+    assert reference in text and "A1 A2" in text
     assert "0 bookings" in portal.get(url, {"q": "nobody"}).content.decode()
     response = portal.get(url, {"format": "csv"})
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("reference,status,email,name")
-    assert outcome.body["reference"] in lines[1] and "'=cmd()" in lines[1]
+    assert reference in lines[1] and "'=cmd()" in lines[1]
     assert portal.get(reverse("organizer:slot-bookings", args=[999999])).status_code == 404
 
 
@@ -251,20 +236,16 @@ def test_layout_helpers_round_trip():
 def test_admin_lists_users_and_cancels_bookings_through_the_service(client, admin_user, seeded):
     client.force_login(admin_user)
     page = client.get("/admin/accounts/user/", {"q": "organizer"}).content.decode()
-    assert "organizer@venue.test" in page
+    assert ORGANIZER_EMAIL in page
     assert client.get(f"/admin/accounts/user/{seeded.pk}/change/").status_code == 200
     slot = Slot.objects.filter(seating="general").order_by("starts_at").first()
-    hold = bookings.hold_create(user=seeded, slot_id=slot.pk, quantity=2)
-    out = bookings.booking_confirm(
-        user=seeded, hold_id=hold.pk, method="test", token="ok", key="a", fingerprint="f"
-    )
+    booking = book(seeded, slot.pk, quantity=2)
     client.post(
         "/admin/bookings/booking/",
-        {"action": "cancel_bookings", "_selected_action": [out.body["id"]]},
+        {"action": "cancel_bookings", "_selected_action": [booking.pk]},
     )
-    from apps.bookings.models import Booking
-
-    assert Booking.objects.get(pk=out.body["id"]).status == "cancelled"
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
 
 
 def test_layout_form_opens_on_the_saved_layout():

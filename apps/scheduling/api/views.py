@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from apps.accounts.permissions import ReadOnlyOrOrganizer
+from apps.accounts.permissions import ReadOnlyOrOrganizer, acting_organizer
 from apps.catalog import services as catalog_services
 from apps.catalog.api.serializers import EventWriteSerializer, ImageUploadSerializer
 from apps.catalog.models import Event, EventType
@@ -190,7 +190,9 @@ class EventViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         data = EventWriteSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        event = catalog_services.event_create(organizer=request.user, **data.validated_data)
+        event = catalog_services.event_create(
+            organizer=acting_organizer(request.user), **data.validated_data
+        )
         event = self.get_queryset().get(pk=event.pk)
         return Response(self._detail(event), status=status.HTTP_201_CREATED)
 

@@ -1,1 +1,1 @@
-from apps.catalog.tests.fixtures import *  # noqa: F403
+from tests.support.fixtures import *  # noqa: F403

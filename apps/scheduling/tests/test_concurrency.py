@@ -7,10 +7,10 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from apps.catalog.tests.fixtures import PRICES
 from apps.scheduling import services
 from apps.scheduling.errors import SlotOverlap
 from apps.scheduling.models import Slot
+from tests.support.showtimes import PRICES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

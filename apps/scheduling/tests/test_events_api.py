@@ -5,9 +5,10 @@ from django.utils import timezone
 
 from apps.catalog import services as catalog
 from apps.catalog.models import Event, EventStatus
-from apps.catalog.tests.fixtures import PRICES, client_for, grid
 from apps.scheduling import services
 from apps.scheduling.models import Slot
+from tests.support.fixtures import client_for, grid
+from tests.support.showtimes import PRICES
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from apps.catalog import services as catalog
 from apps.catalog.models import Event, EventStatus
-from apps.catalog.tests.fixtures import client_for, grid
-from apps.scheduling.models import Slot, SlotPrice
-from apps.scheduling.tests.helpers import raw_slot
+from apps.scheduling.models import SlotPrice
+from tests.support.fixtures import client_for, grid
+from tests.support.showtimes import raw_slot
 
 pytestmark = pytest.mark.django_db
 
@@ -70,14 +70,7 @@ def test_seat_map_queries_do_not_grow_with_seats(anon_client, organizer, event, 
         screen = catalog.screen_create(venue=venue, name=f"S{seats_per_row}")
         catalog.screen_layout_replace(screen=screen, rows=grid(rows, seats_per_row))
         at = timezone.now() + timedelta(days=seats_per_row)
-        slot = Slot.objects.create(
-            event=event,
-            screen=screen,
-            starts_at=at,
-            ends_at=at + timedelta(hours=1),
-            seating="reserved",
-            capacity=seats_per_row * len(rows),
-        )
+        slot = raw_slot(event, screen, at, at + timedelta(hours=1), seats_per_row * len(rows))
         SlotPrice.objects.create(slot=slot, category="standard", price=10)
         url = f"/api/v1/slots/{slot.pk}/seats/"
         cold = count_queries(lambda: anon_client.get(url))

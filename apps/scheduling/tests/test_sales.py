@@ -9,7 +9,7 @@ from apps.catalog.models import Event, EventStatus
 from apps.core.db import db_now
 from apps.scheduling.models import Slot, SlotStatus
 from apps.scheduling.sales import is_on_sale, on_sale
-from apps.scheduling.services import slot_create
+from tests.support.showtimes import showtime
 
 pytestmark = pytest.mark.django_db
 HOUR = timedelta(hours=1)
@@ -17,13 +17,7 @@ HOUR = timedelta(hours=1)
 
 @pytest.fixture
 def slot(event, screen):
-    return slot_create(
-        event=event,
-        screen=screen,
-        starts_at=timezone.now() + 5 * HOUR,
-        seating="reserved",
-        prices={"standard": "10.00", "premium": "15.00"},
-    )
+    return showtime(event, screen, starts_in=5 * HOUR)
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.models import Event, Screen, Seat, Venue
+from apps.scheduling.management.commands.seed_demo import DEMO_PASSWORD
 from apps.scheduling.models import Slot
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_seed_demo_is_idempotent_and_has_the_api_md_demo_data(anon_client):
 
     assert {email for _, email, _ in first["users"]} >= {"demo@venue.test", "organizer@venue.test"}
     assert User.objects.get(email="organizer@venue.test").role == "organizer"
-    assert authenticate(email="demo@venue.test", password="venue-demo-pass")
+    assert authenticate(email="demo@venue.test", password=DEMO_PASSWORD)
 
     big = Screen.objects.annotate(n=Count("seats")).filter(n__gte=100)
     assert big.exists()

@@ -5,9 +5,10 @@ import pytest
 from django.utils import timezone
 
 from apps.catalog import services as catalog
-from apps.catalog.tests.fixtures import PRICES, grid
 from apps.scheduling import services
 from apps.scheduling.models import GenerationJob, ScheduleRule, Slot, SlotPrice
+from tests.support.fixtures import grid
+from tests.support.showtimes import PRICES
 
 pytestmark = pytest.mark.django_db
 

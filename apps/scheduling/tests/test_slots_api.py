@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from apps.catalog import services as catalog
 from apps.catalog.models import EventStatus
-from apps.catalog.tests.fixtures import PRICES, client_for, grid
 from apps.scheduling import services
 from apps.scheduling.models import Slot, SlotPrice, SlotStatus
-from apps.scheduling.tests.helpers import raw_slot
+from tests.support.fixtures import client_for, grid
+from tests.support.showtimes import PRICES, raw_slot
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ import json
 import zoneinfo
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -12,22 +11,19 @@ from apps.accounts.cookies import access_cookie_name, refresh_cookie_name
 from apps.bookings import services as bookings
 from apps.bookings.models import Booking, Hold
 from apps.scheduling.models import Slot
+from tests.support.demo import DEMO_EMAIL, DEMO_PASSWORD, seeded_account, sign_in
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "venue-demo-pass"
 
 
 @pytest.fixture
-def demo(django_user_model):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    return django_user_model.objects.get(email="demo@venue.test")
+def demo(db):
+    return seeded_account(DEMO_EMAIL)
 
 
 @pytest.fixture
 def signed_in(client, demo):
-    response = client.post("/login/", {"email": demo.email, "password": PASSWORD, "next": "/"})
-    assert response.status_code == 302
-    return client
+    return sign_in(client, demo.email, next="/")
 
 
 def reserved_slot() -> Slot:
@@ -91,7 +87,7 @@ def test_login_errors_and_logout(client, demo):
     page = client.post("/login/", {"email": demo.email, "password": "nope"}).content.decode()
     assert "The email or password is not right." in page
     response = client.post(
-        "/login/", {"email": demo.email, "password": PASSWORD, "next": "https://evil.example/"}
+        "/login/", {"email": demo.email, "password": DEMO_PASSWORD, "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
     assert client.get("/bookings/").status_code == 200
@@ -191,7 +187,7 @@ def test_reserved_hold_shows_seats_and_release(signed_in, demo):
 def test_sold_out_showtime_says_so(signed_in, demo, django_user_model):
     slot = general_slot()
     Slot.objects.filter(pk=slot.pk).update(capacity=1)
-    other = django_user_model.objects.create_user("x@example.org", PASSWORD)
+    other = django_user_model.objects.create_user("x@example.org", DEMO_PASSWORD)
     bookings.hold_create(user=other, slot_id=slot.pk, quantity=1)
     page = signed_in.get(reverse("slot-detail", args=[slot.pk])).content.decode()
     assert "Sold out" in page
@@ -213,7 +209,7 @@ def test_the_log_out_form_passes_csrf_and_revokes(demo):
     client = Client(enforce_csrf_checks=True)
     login = {
         "email": demo.email,
-        "password": PASSWORD,
+        "password": DEMO_PASSWORD,
         "csrfmiddlewaretoken": form_token("/login/"),
     }
     assert client.post("/login/", login).status_code == 302

@@ -2,38 +2,15 @@
 
 import pytest
 
-from apps.accounts.models import User
-from apps.bookings.tests.fixtures import *  # noqa: F403
-from apps.bookings.tests.fixtures import book
-
-
-@pytest.fixture
-def people(db):
-    def make(n, prefix="fan"):
-        start = User.objects.filter(email__startswith=prefix).count()
-        return [
-            User.objects.create_user(
-                f"{prefix}{i}@example.org", "pw-not-used-0", full_name=f"{prefix} {i}"
-            )
-            for i in range(start, start + n)
-        ]
-
-    return make
+from tests.support.booking import *  # noqa: F403
+from tests.support.booking import book
+from tests.support.fixtures import *  # noqa: F403
+from tests.support.showtimes import *  # noqa: F403
 
 
 @pytest.fixture
 def general_capacity() -> int:
     return 6
-
-
-@pytest.fixture
-def sold_out(reserved_slot, seat_ids, people):
-    """The reserved slot with every seat booked: one booking per row (A, B, C, D)."""
-    owners = people(4, prefix="owner")
-    return [
-        book(owner, reserved_slot.pk, seat_ids=seat_ids[i * 5 : (i + 1) * 5])
-        for i, owner in enumerate(owners)
-    ]
 
 
 @pytest.fixture

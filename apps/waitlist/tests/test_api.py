@@ -2,8 +2,9 @@ import pytest
 from django.urls import reverse
 
 from apps.bookings import services as booking_services
-from apps.catalog.tests.fixtures import client_for
 from apps.waitlist.models import WaitlistEntry
+from tests.support.booking import api_confirm
+from tests.support.fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -115,12 +116,7 @@ def test_your_entry_shows_your_offer(
         "expires_at": hold["expires_at"],
     }
     with django_capture_on_commit_callbacks(execute=True):
-        confirm = client.post(
-            "/api/v1/bookings/confirm/",
-            {"hold": hold["id"], "payment": {"method": "test", "token": "ok"}},
-            format="json",
-            HTTP_IDEMPOTENCY_KEY="offer-1",
-        )
+        confirm = api_confirm(client, hold["id"], key="offer-1")
     assert confirm.status_code == 201
     assert WaitlistEntry.objects.get(user=fan).status == "fulfilled"
     assert client.get(url(reserved_slot.pk)).status_code == 404

@@ -8,11 +8,11 @@ from django.utils import timezone
 from apps.bookings import realtime
 from apps.bookings import services as booking_services
 from apps.bookings.models import Hold, SeatClaim
-from apps.bookings.tests.fixtures import book
 from apps.catalog import services as catalog_services
-from apps.catalog.tests.fixtures import grid
 from apps.waitlist import errors, services, tasks
 from apps.waitlist.models import WaitlistEntry
+from tests.support.booking import book, pay
+from tests.support.fixtures import grid
 
 pytestmark = pytest.mark.django_db
 Status = WaitlistEntry.Status
@@ -68,9 +68,7 @@ def test_cancellation_offers_held_seats_to_the_first_in_line(
 
     # the offer is an ordinary hold: confirm books it and fulfils the entry
     with django_capture_on_commit_callbacks(execute=True):
-        booking_services.booking_confirm(
-            user=first, hold_id=hold.pk, method="test", token="ok", key="k1", fingerprint="f"
-        )
+        pay(first, hold.pk)
     assert entry_of(first, reserved_slot).status == Status.FULFILLED
 
 

@@ -1,4 +1,10 @@
-"""Fixtures for catalog and scheduling tests: users by role, clients, a venue with seats."""
+"""Users by role, API clients, a venue with a screen, a movie and an event.
+
+The world of the catalog, scheduling, bookings and waitlist tests (and of the
+cross-app tests that need one): conftests take it with
+`from tests.support.fixtures import *`. The role fixtures here (`organizer`,
+`customer`, `admin_user`) stand in for the root conftest's where they are imported.
+"""
 
 from datetime import time
 
@@ -9,6 +15,26 @@ from rest_framework.test import APIClient
 from apps.accounts.models import Role, User
 from apps.catalog import services
 from apps.catalog.models import EventStatus, EventType
+
+__all__ = [  # what `import *` gives a conftest: the fixtures and the helpers
+    "admin_user",
+    "anon_client",
+    "client_for",
+    "customer",
+    "customer_client",
+    "event",
+    "fresh_cache",
+    "grid",
+    "make_user",
+    "movie",
+    "org_client",
+    "organizer",
+    "other_organizer",
+    "people",
+    "rival_client",
+    "screen",
+    "venue",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +73,22 @@ def customer(db):
 @pytest.fixture
 def admin_user(db):
     return User.objects.create_superuser("boss@example.org", "pw-not-used-0", full_name="Boss")
+
+
+@pytest.fixture
+def people(db):
+    """Make `n` customers `<prefix><i>@example.org`, numbered on from those made before."""
+
+    def make(n, prefix="fan"):
+        start = User.objects.filter(email__startswith=prefix).count()
+        return [
+            User.objects.create_user(
+                f"{prefix}{i}@example.org", "pw-not-used-0", full_name=f"{prefix} {i}"
+            )
+            for i in range(start, start + n)
+        ]
+
+    return make
 
 
 @pytest.fixture
@@ -120,6 +162,3 @@ def event(organizer, movie):
         status=EventStatus.PUBLISHED,
         movie=movie,
     )
-
-
-PRICES = {"standard": "10.00", "premium": "15.00"}

@@ -1,0 +1,32 @@
+"""The demo data of `manage.py seed_demo` (docs/api.md) as tests use it: accounts, signing in."""
+
+import io
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from apps.accounts.models import Role
+from apps.scheduling.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+
+__all__ = ["DEMO_EMAIL", "DEMO_PASSWORD", "ORGANIZER_EMAIL", "seed", "seeded_account", "sign_in"]
+
+DEMO_EMAIL = next(email for email, _, role in DEMO_USERS if role == Role.CUSTOMER)
+ORGANIZER_EMAIL = next(email for email, _, role in DEMO_USERS if role == Role.ORGANIZER)
+
+
+def seed() -> None:
+    """Load the demo data into the test database, saying nothing."""
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def seeded_account(email: str):
+    """Load the demo data and return its account `email` (DEMO_EMAIL, ORGANIZER_EMAIL)."""
+    seed()
+    return get_user_model().objects.get(email=email)
+
+
+def sign_in(client, email: str, password: str = DEMO_PASSWORD, **form):
+    """Log Django's test `client` in through the login page (a demo account by default)."""
+    response = client.post("/login/", {"email": email, "password": password, **form})
+    assert response.status_code == 302, response.content
+    return client
