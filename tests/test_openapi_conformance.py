@@ -104,6 +104,16 @@ CONTRACT_REFUSALS: dict[str, set[str]] = {
         "400 layout_empty",
     },
     "PATCH /api/v1/slots/{id}/": _SLOT_TIMES,
+    # The door: a window that closes before it opens; an upload repeating a scan's `ref`;
+    # an account already on a team (or one that is an organizer's).
+    "PATCH /api/v1/slots/{slot_id}/checkin/": {"400 invalid_window"},
+    "POST /api/v1/checkin/scan/": {"400 invalid_ticket"},  # a text no ticket of ours signed
+    "POST /api/v1/checkin/upload/": {"400 validation_error:scans"},
+    "POST /api/v1/team/members/": {
+        "400 team_member_exists",
+        "400 team_member_invalid",
+        "400 user_not_found",
+    },
     "POST /api/v1/venues/": _VENUE_NAME,
     "PUT /api/v1/venues/{id}/": _VENUE_NAME,
     "PATCH /api/v1/venues/{id}/": _VENUE_NAME,

@@ -39,6 +39,10 @@ def reentry_of(slot: Slot) -> bool:
     return CheckinRules.objects.filter(event_id=slot.event_id, reentry=True).exists()
 
 
+def reentry_of_event(event) -> bool:
+    return CheckinRules.objects.filter(event=event, reentry=True).exists()
+
+
 def door_tickets(slot: Slot) -> QuerySet[Ticket]:
     """The tickets this showtime's door may admit or has admitted (confirmed bookings)."""
     return Ticket.objects.filter(

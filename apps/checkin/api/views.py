@@ -192,5 +192,6 @@ class EventRulesView(APIView):
             raise PermissionDenied("Only the organizer and its managers set door rules.")
         data = s.RulesInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rules = services.checkin_rules_set(event=event, reentry=data.validated_data["reentry"])
-        return Response({"reentry": rules.reentry})
+        if "reentry" in data.validated_data:
+            services.checkin_rules_set(event=event, reentry=data.validated_data["reentry"])
+        return Response({"reentry": selectors.reentry_of_event(event)})
