@@ -100,9 +100,9 @@ def _membership(user):
     if not (user and user.is_authenticated):
         return None
     if not hasattr(user, "_venue_membership"):
-        user._venue_membership = (
-            TeamMember.objects.filter(user=user).select_related("organizer").first()
-        )
+        # One team per user (a unique user column), so no ordering is needed; the
+        # organizer is read only when a manager acts for it.
+        user._venue_membership = next(iter(TeamMember.objects.filter(user=user)[:1]), None)
     return user._venue_membership
 
 

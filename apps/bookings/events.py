@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 seats_freed = Signal()
 # Sent with `booking` after a booking commits (the waitlist marks an offer fulfilled).
 booking_made = Signal()
+# Sent with `booking` after a booking's cancellation commits (the door recounts).
+booking_voided = Signal()
 
 
 def _announce_freed(slot_id: int) -> None:
@@ -79,6 +81,7 @@ def booking_cancelled(booking, released, refund_payment_ids) -> None:
     for payment_id in refund_payment_ids:
         refund_requested(payment_id)
     seats_released(released)
+    booking_voided.send_robust(sender=None, booking=booking)  # receivers' errors are logged
 
 
 def refund_requested(payment_id: int) -> None:

@@ -10,6 +10,11 @@ sends
 
     {"type": "checkin", "slot": id, "checked_in": n, "expected": n, "double_entries": n}
 
+also when a booking of the showtime is confirmed or cancelled while the door is
+watched (the expected count moved). When the window or the event's re-entry rule
+changes it sends `{"type": "checkin_settings", "slot": id}`: a gate downloads its
+offline list again, which carries them.
+
 `{"type": "ping"}` is answered by `{"type": "pong"}`; the limits on what a client
 sends are those of the seat map (`apps.bookings.consumers`). Delivery is at most
 once: `GET /api/v1/slots/<id>/checkin/` stays the truth.
@@ -18,6 +23,7 @@ once: `GET /api/v1/slots/<id>/checkin/` stays the truth.
 import logging
 
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 from django.db import DatabaseError
 
 from apps.accounts.websocket import user_from_scope
@@ -35,8 +41,29 @@ logger = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
 
 
+# A connected socket (or a ping on it) marks its door watched for this long, so
+# booking changes are recounted only for doors somebody has open.
+WATCHED_SECONDS = 3600
+
+
 def group_name(slot_id: int) -> str:
     return f"checkin.{slot_id}"
+
+
+def _watched_key(slot_id: int) -> str:
+    return f"checkin:watched:{slot_id}"
+
+
+def watched(slot_id: int) -> bool:
+    """Whether some socket watched this door within the last WATCHED_SECONDS."""
+    return bool(cache.get(_watched_key(slot_id)))
+
+
+async def _mark_watched(slot_id: int) -> None:
+    try:
+        await cache.aset(_watched_key(slot_id), 1, WATCHED_SECONDS)
+    except Exception:  # the cache is down: booking changes are not pushed, scans still are
+        logger.warning("Could not mark the door watched", exc_info=True)
 
 
 def figures_message(figures: dict) -> dict:
@@ -76,6 +103,7 @@ class CheckinConsumer(_JsonConsumer):
         group = group_name(slot_id)
         await self.channel_layer.group_add(group, self.channel_name)
         self.group = group
+        self.slot_id = slot_id
         figures = await self._read(user, slot_id)
         if figures is None:
             return
@@ -103,7 +131,14 @@ class CheckinConsumer(_JsonConsumer):
             await self._leave()
             await self.send_error("forbidden", "Only the staff of this showtime see its door.")
             await self.close(code=CLOSE_FORBIDDEN)
+        else:
+            await _mark_watched(slot_id)
         return figures
+
+    async def handle(self, kind):
+        if kind == "ping" and self.group:
+            await _mark_watched(self.slot_id)
+        await super().handle(kind)
 
     async def _leave(self):
         if self.group:
@@ -122,3 +157,7 @@ class CheckinConsumer(_JsonConsumer):
             self.missed = True
             return
         await self.send_json(event["figures"])
+
+    async def checkin_settings(self, event):
+        if self.group:
+            await self.send_json({"type": "checkin_settings", "slot": event["slot"]})

@@ -12,11 +12,12 @@ gates. Uploads are idempotent (`client_ref`), so a gate may send the same scans
 again after a dropped answer.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from apps.accounts.models import User
 from apps.bookings import services as bookings
@@ -29,6 +30,7 @@ from apps.scheduling.models import Slot
 from . import errors, events, selectors
 from .models import CheckinRules, CheckinWindow, Scan
 
+logger = logging.getLogger(__name__)
 R = Scan.Result
 _REFERENCE = re.compile(r"^([A-Z2-9]{8})(?:-(\d{1,3}))?$")
 
@@ -39,17 +41,31 @@ class ScanOutcome:
     scan: Scan
     ticket: Ticket | None = None
     details: dict = field(default_factory=dict)
+    # The door's counts read once after the scan committed (None if it changed nothing,
+    # or the read failed): the answer and the live count share them.
+    figures: dict | None = None
 
     @property
     def admitted(self) -> bool:
         return self.result in (R.ADMITTED, R.EXITED)
 
 
+_TICKET_FIELDS = (
+    "status", "number", "code", "booking__slot_id", "booking__status",
+    "booking__reference", "seat__label", "seat__category",
+)  # fmt: skip
+
+
 def _locked_ticket(code: str) -> Ticket | None:
     """The ticket a QR text or a typed booking reference (`ABCD2345` or `ABCD2345-2`)
     names, locked; None if the text proves nothing."""
     text = (code or "").strip().upper()
-    tickets = Ticket.objects.select_for_update(of=("self",)).select_related("booking", "seat")
+    # Only what the door judges and answers with: every scan runs this.
+    tickets = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("booking", "seat")
+        .only(*_TICKET_FIELDS)
+    )
     parsed = ticket_id_from_qr(text)
     if parsed is not None:
         ticket_id, mac = parsed
@@ -86,8 +102,9 @@ def _refusal(ticket: Ticket, slot: Slot, at: datetime) -> tuple[str, dict] | Non
 
 
 def _enter(ticket: Ticket, scan: Scan) -> tuple[str, dict]:
-    """An entry scan, online: admit a valid ticket, else say when and where it came in."""
-    if bookings.ticket_status_move(
+    """An entry scan, online: admit a valid ticket, else say when and where it came in.
+    The ticket's row is locked, so the status read with it is the current one."""
+    if ticket.status == Ticket.Status.VALID and bookings.ticket_status_move(
         ticket_id=ticket.pk, to=Ticket.Status.USED, only_from=Ticket.Status.VALID
     ):
         return R.ADMITTED, {}
@@ -173,9 +190,23 @@ def _judge(
         else:
             scan.result, details = _enter(ticket, scan)
     scan.save()
+    outcome = ScanOutcome(scan.result, scan, ticket if scan.ticket_id else None, details)
     if scan.result in (R.ADMITTED, R.EXITED, R.DOUBLE_ENTRY):
-        transaction.on_commit(lambda: events.checkin_changed(slot.pk), robust=True)
-    return ScanOutcome(scan.result, scan, ticket if scan.ticket_id else None, details)
+        transaction.on_commit(lambda: _announce(slot.pk, outcome), robust=True)
+    return outcome
+
+
+def _announce(slot_id: int, outcome: ScanOutcome | None = None) -> None:
+    """After commit: read the door's counts once, keep them for the answer, tell the
+    live count. A failed read is logged; the scan stands."""
+    try:
+        figures = selectors.door_counts(slot_id)
+    except DatabaseError:
+        logger.warning("Could not read the door's counts", extra={"slot_id": slot_id})
+        return
+    if outcome is not None:
+        outcome.figures = figures
+    events.checkin_changed(slot_id, figures)
 
 
 def ticket_scan(
@@ -239,11 +270,14 @@ def checkin_window_set(
     window, _ = CheckinWindow.objects.update_or_create(
         slot=slot, defaults={"opens_at": opens_at, "closes_at": closes_at}
     )
-    transaction.on_commit(lambda: events.checkin_changed(slot.pk), robust=True)
+    transaction.on_commit(lambda: _announce(slot.pk), robust=True)
+    transaction.on_commit(lambda: events.door_settings_changed([slot.pk]), robust=True)
     return window
 
 
 @transaction.atomic(durable=True)
 def checkin_rules_set(*, event: Event, reentry: bool) -> CheckinRules:
     rules, _ = CheckinRules.objects.update_or_create(event=event, defaults={"reentry": reentry})
+    slot_ids = list(Slot.objects.filter(event=event).values_list("pk", flat=True))
+    transaction.on_commit(lambda: events.door_settings_changed(slot_ids), robust=True)
     return rules

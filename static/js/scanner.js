@@ -18,6 +18,7 @@
   const FIGURES_URL = "/api/v1/slots/" + slotId + "/checkin/";
   const LIST_URL = FIGURES_URL + "list/";
   const POLL_MS = 10000; // the figures, while the socket is down
+  const PING_MS = 240000; // a ping every 4 minutes keeps the door marked as watched
   const LIST_MS = 180000; // the offline list, while online
   const UPLOAD_MS = 15000; // retrying queued scans
   const SAME_CODE_MS = 2500; // a code still in view is not scanned again
@@ -274,6 +275,8 @@
   let retry = 0;
   let reconnectTimer = null;
   let pollTimer = null;
+  let pingTimer = null;
+  let listTimer = null;
   let leaving = false;
 
   function connect() {
@@ -287,6 +290,12 @@
       stopPolling();
       liveState("live count");
     });
+    // Keeps the door marked as watched (the server then pushes booking changes too)
+    // and the connection alive through proxies that drop idle sockets.
+    window.clearInterval(pingTimer);
+    pingTimer = window.setInterval(function () {
+      if (socketOpen) socket.send(JSON.stringify({ type: "ping" }));
+    }, PING_MS);
     socket.addEventListener("message", function (event) {
       let data;
       try {
@@ -294,7 +303,14 @@
       } catch (error) {
         return;
       }
-      if (data.type === "checkin") updateCount(data);
+      if (data.type === "checkin") {
+        // New or cancelled bookings: the offline list no longer matches the door.
+        const listChanged = typeof data.expected === "number" && data.expected !== count.expected;
+        updateCount(data);
+        if (listChanged) refreshListSoon();
+      } else if (data.type === "checkin_settings") {
+        refreshListSoon(); // the window or the re-entry rule: both travel with the list
+      }
     });
     socket.addEventListener("close", function (event) {
       socket = null;
@@ -553,6 +569,11 @@
       renderUnconfirmed();
       refreshList();
     }
+  }
+
+  function refreshListSoon() {
+    window.clearTimeout(listTimer);
+    listTimer = window.setTimeout(refreshList, 2000); // one download for a burst of changes
   }
 
   async function refreshList() {

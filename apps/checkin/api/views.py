@@ -39,13 +39,15 @@ def ticket_body(ticket) -> dict | None:
     }
 
 
-def _counts(slot: Slot) -> dict:
-    figures = selectors.checkin_figures(slot)
+def _counts(slot: Slot, figures: dict | None = None) -> dict:
+    """Checked in and expected: those the scan read after its commit, else read now."""
+    figures = figures or selectors.door_counts(slot.pk)
     return {"checked_in": figures["checked_in"], "expected": figures["expected"]}
 
 
 class ScanView(APIView):
     permission_classes = [IsTeamStaff]
+    throttle_scope = "door"
 
     @extend_schema(
         request=s.ScanInSerializer,
@@ -73,7 +75,11 @@ class ScanView(APIView):
                 details["ticket"] = ticket_body(outcome.ticket)
             raise errors.BY_RESULT[outcome.result](details=details)
         return Response(
-            {"result": outcome.result, "ticket": ticket_body(outcome.ticket), **_counts(slot)}
+            {
+                "result": outcome.result,
+                "ticket": ticket_body(outcome.ticket),
+                **_counts(slot, outcome.figures),
+            }
         )
 
 
@@ -81,6 +87,7 @@ class UploadView(APIView):
     """An offline gate's scans, sent when the network is back."""
 
     permission_classes = [IsTeamStaff]
+    throttle_scope = "door"
 
     @extend_schema(
         request=s.UploadInSerializer, responses={200: s.UploadOutSerializer, 404: NOT_YOURS}
@@ -138,6 +145,7 @@ class FiguresView(APIView):
             opens_at=data.validated_data.get("opens_at"),
             closes_at=data.validated_data.get("closes_at"),
         )
+        slot = staff_slot(request, slot_id)  # read again: the window came with the slot
         return Response(s.FiguresSerializer(selectors.checkin_figures(slot)).data)
 
 

@@ -18,7 +18,7 @@ from apps.bookings.tests.websocket import (  # noqa: F401  (autouse fixture)
     receive,
 )
 from apps.bookings.tickets import qr_text
-from apps.checkin import consumers, receivers, services
+from apps.checkin import consumers, events, receivers, selectors, services
 from apps.checkin.models import Scan
 from tests.support.booking import book
 from tests.support.fixtures import make_user
@@ -92,7 +92,47 @@ async def test_offline_uploads_and_window_changes_push_too(manager, scanner, doo
 
     await db(services.checkin_window_set)(slot=door_open, opens_at=None, closes_at=None)
     assert await receive(communicator) == figures(door_open, 1, 2, double_entries=1)
+    # The gates' offline lists carry the window: they are told to fetch them again.
+    assert await receive(communicator) == {"type": "checkin_settings", "slot": door_open.pk}
     await communicator.disconnect()
+
+
+async def test_a_rule_change_tells_every_showtime_of_the_event(manager, door_open, codes):
+    communicator = await door(door_open.pk, await db(_bearer)(manager))
+    assert await receive(communicator) == figures(door_open, 0, 2)
+    event = await db(lambda: door_open.event)()
+    await db(services.checkin_rules_set)(event=event, reentry=True)
+    assert await receive(communicator) == {"type": "checkin_settings", "slot": door_open.pk}
+    await communicator.disconnect()
+
+
+async def test_bookings_move_the_expected_count_of_a_watched_door(
+    scanner, customer, door_open, codes, seat_ids
+):
+    communicator = await door(door_open.pk, await db(_cookie)(scanner))
+    assert await receive(communicator) == figures(door_open, 0, 2)
+    assert await db(consumers.watched)(door_open.pk)
+
+    booking = await db(book)(customer, door_open.pk, seat_ids=seat_ids[2:5])
+    assert await receive(communicator) == figures(door_open, 0, 5)
+
+    from apps.bookings import services as bookings
+
+    await db(bookings.booking_cancel)(user=customer, booking_id=booking.pk)
+    assert await receive(communicator) == figures(door_open, 0, 2)
+    await communicator.disconnect()
+
+
+def test_an_unwatched_door_costs_a_booking_one_cache_read(
+    customer, door_open, seat_ids, monkeypatch
+):
+    from django.core.cache import cache
+
+    cache.delete(consumers._watched_key(door_open.pk))
+    read = []
+    monkeypatch.setattr(receivers.selectors, "door_counts", lambda slot_id: read.append(slot_id))
+    book(customer, door_open.pk, seat_ids=seat_ids[:1])
+    assert read == []
 
 
 async def test_only_the_showtimes_staff_may_watch(
@@ -127,10 +167,10 @@ async def test_only_the_showtimes_staff_may_watch(
 
 
 async def test_a_broken_broadcast_never_undoes_the_scan(scanner, door_open, codes, monkeypatch):
-    def broken(slot):
+    def broken(slot_id):
         raise RuntimeError("figures unavailable")
 
-    monkeypatch.setattr(receivers.selectors, "checkin_figures", broken)
+    monkeypatch.setattr(services.selectors, "door_counts", broken)
     outcome = await db(services.ticket_scan)(
         staff=scanner, slot=door_open, code=codes[0], gate="north"
     )
@@ -143,5 +183,6 @@ def test_the_receiver_swallows_a_channel_layer_that_is_down(door_open, monkeypat
         raise ConnectionError("redis is gone")
 
     monkeypatch.setattr(receivers, "_group_send", down)
-    receivers.broadcast_figures(sender=None, slot_id=door_open.pk)  # logs, does not raise
-    receivers.broadcast_figures(sender=None, slot_id=door_open.pk + 1000)  # no such slot
+    # Sent robustly: the receiver's failure is logged, the sender goes on.
+    events.checkin_changed(door_open.pk, selectors.door_counts(door_open.pk))
+    events.door_settings_changed([door_open.pk, door_open.pk + 1000])
