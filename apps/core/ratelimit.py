@@ -1,4 +1,4 @@
-"""Rate limiting: six tiers on django-ratelimit's counters in the shared cache (Redis).
+"""Rate limiting: seven tiers on django-ratelimit's counters in the shared cache (Redis).
 
 Tiers and their defaults (override in settings `VENUE_RATE_LIMIT_TIERS` or with
 `VENUE_RATE_<TIER>` in the environment, e.g. `VENUE_RATE_BOOKING=5/m`):
@@ -11,6 +11,12 @@ Tiers and their defaults (override in settings `VENUE_RATE_LIMIT_TIERS` or with
 | user      | user id        | every authenticated API request               |
 | write     | user id        | POST/PUT/PATCH/DELETE by an authenticated user |
 | booking   | user id        | views with `throttle_scope="booking"`          |
+| door      | user id        | views with `throttle_scope="door"` (scans)     |
+
+A door's gates often share one address (the venue's Wi-Fi) and one account on
+several phones, and a queue at the door must never meet a 429: an authenticated
+scan counts against `door` and `user` only, not `global` and `write`. Like the
+browsing tiers it fails open when the cache is down: the door keeps admitting.
 
 The login lockout (per account) lives in `apps.accounts.lockout`.
 
@@ -137,15 +143,18 @@ class VenueThrottle(BaseThrottle):
         scope = getattr(view, "throttle_scope", None)
         user = getattr(request, "user", None)
         authenticated = bool(user and user.is_authenticated)
-        checks = [("global", f"ip:{client_ip(request)}")]
+        door = scope == "door" and authenticated
+        checks = [] if door else [("global", f"ip:{client_ip(request)}")]
         if scope == "catalog" and request.method in ("GET", "HEAD"):
             checks.append(("catalog", f"ip:{client_ip(request)}"))
         if scope == "login":
             checks.append(("login_ip", f"ip:{client_ip(request)}"))
         if authenticated:
             checks.append(("user", f"user:{user.pk}"))
-            if request.method in UNSAFE_METHODS:
+            if request.method in UNSAFE_METHODS and not door:
                 checks.append(("write", f"user:{user.pk}"))
+            if door:
+                checks.append(("door", f"user:{user.pk}"))
             if scope == "booking":
                 checks.append(("booking", f"user:{user.pk}"))
         for tier, key in checks:

@@ -316,6 +316,7 @@ VENUE_RATE_LIMIT_TIERS = {
         "user": "1200/m",  # per authenticated user
         "write": "120/m",  # unsafe methods per user
         "booking": "20/m",  # hold-seats and confirm per user
+        "door": "600/m",  # check-in scans per user (a gate's account, however many phones)
     }.items()
 }
 # Booking engine

@@ -12,6 +12,7 @@ from apps.checkin import services
 from apps.checkin.models import Scan
 from tests.support.booking import book
 from tests.support.fixtures import client_for
+from tests.support.ratelimit import assert_throttled, frozen_clock, tiers  # noqa: F401
 from tests.support.showtimes import showtime
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +174,13 @@ def test_the_offline_list_has_what_the_door_needs_and_no_personal_data(
     tickets = body.json()["tickets"]
     assert [t["key"] for t in tickets] == [qr_key(code) for code in codes]
     assert {t["booking_reference"] for t in tickets} == {booking.reference}
+
+
+@pytest.mark.usefixtures("frozen_clock")
+@tiers(door="3/m", write="1/m", **{"global": "1/m"})
+def test_scans_count_against_the_door_tier_not_the_ip_or_write_tiers(scanner, door_open, codes):
+    """Gates share the venue's address and an account: scans have their own tier."""
+    client = client_for(scanner)
+    answers = [scan(client, door_open, codes[0], gate=f"g{n}").status_code for n in range(3)]
+    assert answers == [200, 409, 409]
+    assert_throttled(scan(client, door_open, codes[1]))

@@ -1,15 +1,14 @@
-import time
-from types import SimpleNamespace
-
-import django_ratelimit.core
 import pytest
-from django.conf import settings
 from django.test import override_settings
 
-from apps.core import ratelimit
 from apps.core.ratelimit import LocalCounter, parse_rate
+from tests.support.ratelimit import assert_throttled, frozen_clock, tiers  # noqa: F401
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("apps.core.tests.urls")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.urls("apps.core.tests.urls"),
+    pytest.mark.usefixtures("frozen_clock"),
+]
 
 REDIS_DOWN = {
     "default": {
@@ -18,26 +17,6 @@ REDIS_DOWN = {
         "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
     }
 }
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):
-    """Hold the clock still: counters live in fixed windows, and a test that straddles
-    a window's end would see its count start again."""
-    clock = SimpleNamespace(time=lambda now=time.time(): now)
-    monkeypatch.setattr(ratelimit, "time", clock)
-    monkeypatch.setattr(django_ratelimit.core, "time", clock)
-    return clock
-
-
-def tiers(**rates):
-    return override_settings(VENUE_RATE_LIMIT_TIERS={**settings.VENUE_RATE_LIMIT_TIERS, **rates})
-
-
-def assert_throttled(response):
-    assert response.status_code == 429, response.content
-    assert int(response["Retry-After"]) >= 1
-    assert response.json()["error"]["code"] == "rate_limited"
 
 
 def test_parse_rate():
