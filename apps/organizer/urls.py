@@ -19,6 +19,7 @@ urlpatterns = [
     path("venues/<int:venue_id>/", views.venue_detail, name="venue-detail"),
     path("screens/<int:screen_id>/layout/", views.screen_layout, name="screen-layout"),
     path("slots/<int:slot_id>/bookings/", views.slot_bookings, name="slot-bookings"),
+    path("checkin/", door.checkin_index, name="checkin-index"),
     path("checkin/<int:slot_id>/", door.checkin_page, name="checkin"),
     path("slots/<int:slot_id>/attendance/", attendance.slot_attendance, name="slot-attendance"),
     path(

@@ -10,6 +10,7 @@ from apps.accounts.models import TeamMember, TeamRole
 from tests.support.fixtures import *  # noqa: F403
 from tests.support.fixtures import make_user
 from tests.support.showtimes import *  # noqa: F403
+from tests.support.showtimes import showtime
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,32 @@ def test_the_portal_links_each_showtime_to_its_door(client, organizer, reserved_
     assert f'href="/organizer/checkin/{reserved_slot.pk}/"' in dashboard
     bookings = client.get(f"/organizer/slots/{reserved_slot.pk}/bookings/").content.decode()
     assert f'href="/organizer/checkin/{reserved_slot.pk}/"' in bookings
+
+
+def test_the_door_index_lists_the_teams_showtimes_soonest_first(
+    client, scanner, organizer, other_organizer, event, screen, reserved_slot
+):
+    from datetime import timedelta
+
+    later = showtime(event, screen, starts_in=timedelta(days=3))
+    showtime(event, screen, starts_in=timedelta(days=30))  # beyond the index's days
+    client.force_login(scanner)
+    response = client.get("/organizer/checkin/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    links = re.findall(r'href="/organizer/checkin/(\d+)/"', page)
+    assert links == [str(reserved_slot.pk), str(later.pk)]
+    assert 'aria-label="Organizer portal"' not in page
+    # The site's header leads a scanner to the door.
+    assert 'href="/organizer/checkin/">Door</a>' in page
+
+
+def test_the_door_index_is_for_staff_only(client, customer, other_organizer, reserved_slot):
+    client.force_login(customer)
+    assert client.get("/organizer/checkin/").status_code == 403
+    assert 'href="/organizer/checkin/">Door' not in client.get("/").content.decode()
+    client.force_login(other_organizer)
+    page = client.get("/organizer/checkin/").content.decode()
+    assert f"/organizer/checkin/{reserved_slot.pk}/" not in page
+    client.logout()
+    assert client.get("/organizer/checkin/").status_code == 302

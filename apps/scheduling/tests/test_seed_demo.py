@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from apps.accounts.models import User
+from apps.accounts.models import TeamMember, User
 from apps.catalog.models import Event, Screen, Seat, Venue
 from apps.scheduling.management.commands.seed_demo import DEMO_PASSWORD
 from apps.scheduling.models import Slot
@@ -31,6 +31,11 @@ def test_seed_demo_is_idempotent_and_has_the_api_md_demo_data(anon_client):
 
     assert {email for _, email, _ in first["users"]} >= {"demo@venue.test", "organizer@venue.test"}
     assert User.objects.get(email="organizer@venue.test").role == "organizer"
+    scanner = User.objects.get(email="scanner@venue.test")
+    assert authenticate(email="scanner@venue.test", password=DEMO_PASSWORD)
+    membership = TeamMember.objects.get(user=scanner)
+    assert (membership.organizer.email, membership.role) == ("organizer@venue.test", "scanner")
+    assert TeamMember.objects.count() == 1  # the second run added nobody
     assert authenticate(email="demo@venue.test", password=DEMO_PASSWORD)
 
     big = Screen.objects.annotate(n=Count("seats")).filter(n__gte=100)

@@ -5,7 +5,7 @@ from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.state import token_backend
 
 from apps.accounts.cookies import access_cookie_name
-from apps.accounts.permissions import is_organizer
+from apps.accounts.permissions import is_organizer, is_staff_member
 
 register = template.Library()
 
@@ -26,3 +26,9 @@ def session_expires(context) -> str:
 @register.filter
 def organizer(user) -> bool:
     return is_organizer(user)
+
+
+@register.filter
+def door_staff(user) -> bool:
+    """On some organizer's team (a scanner works the door, nothing else)."""
+    return is_staff_member(user)

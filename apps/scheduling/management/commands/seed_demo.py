@@ -5,8 +5,8 @@ from datetime import time, timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from apps.accounts.models import Role
-from apps.accounts.services import user_ensure
+from apps.accounts.models import Role, TeamMember, TeamRole
+from apps.accounts.services import team_member_add, user_ensure
 from apps.catalog import services as catalog
 from apps.catalog.models import Event, EventStatus, EventType, Movie, Screen, Venue
 from apps.scheduling.models import ScheduleRule, Seating
@@ -17,6 +17,8 @@ DEMO_USERS = [
     ("demo@venue.test", "Demo Customer", Role.CUSTOMER),
     ("organizer@venue.test", "Demo Organizer", Role.ORGANIZER),
 ]
+# Scans at the demo organizer's doors (a customer account on its team).
+DEMO_SCANNER = ("scanner@venue.test", "Demo Door Scanner")
 DEMO_DAYS = 7
 
 
@@ -63,6 +65,13 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"user {email} ({role})")
         organizer = users[Role.ORGANIZER]
+        email, full_name = DEMO_SCANNER
+        scanner = user_ensure(
+            email=email, password=DEMO_PASSWORD, full_name=full_name, role=Role.CUSTOMER
+        )
+        if not TeamMember.objects.filter(user=scanner).exists():
+            team_member_add(organizer=organizer, email=email, role=TeamRole.SCANNER, by=organizer)
+        self.stdout.write(f"user {email} (scanner for {organizer.email})")
 
         venue = Venue.objects.filter(organizer=organizer, name="VENUE Riverside").first()
         if venue is None:
