@@ -26,6 +26,23 @@ def staff_slots(user) -> QuerySet[Slot]:
     return slots if ids is None else slots.filter(event__organizer_id__in=ids)
 
 
+def door_slot(user, slot_id: int) -> Slot | None:
+    """The showtime if `user` works its door, with only the columns a scan reads (its
+    times, its event's organizer and re-entry rule, its window): every scan runs this."""
+    ids = staff_organizer_ids(user)
+    slots = Slot.objects.select_related("event__checkin_rules", "checkin_window").only(
+        "starts_at",
+        "ends_at",
+        "event__organizer_id",
+        "event__checkin_rules__reentry",
+        "checkin_window__opens_at",
+        "checkin_window__closes_at",
+    )
+    if ids is not None:
+        slots = slots.filter(event__organizer_id__in=ids)
+    return next(iter(slots.filter(pk=slot_id).order_by()[:1]), None)
+
+
 def may_manage_door(user, slot: Slot) -> bool:
     """The organizer, an admin or a manager may change the door's rules; a scanner not."""
     return team_role(user, slot.event.organizer_id) in ("organizer", "manager")

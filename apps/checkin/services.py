@@ -69,7 +69,7 @@ def _locked_ticket(code: str) -> Ticket | None:
     parsed = ticket_id_from_qr(text)
     if parsed is not None:
         ticket_id, mac = parsed
-        ticket = tickets.filter(pk=ticket_id).first()
+        ticket = next(iter(tickets.filter(pk=ticket_id)), None)
         return ticket if ticket is not None and qr_matches(ticket, mac) else None
     match = _REFERENCE.match(text)
     if match is None:
