@@ -160,6 +160,15 @@ class _JsonConsumer(ConnectionMetricsMixin, AsyncWebsocketConsumer):
         else:
             await self.send_error("unknown_type", "Known types: ping.")
 
+    async def signed_in_user(self):
+        """The user the socket's credentials prove (cookie or Bearer); None, with the
+        error sent and the socket closed with 4401, if they prove nobody."""
+        user = await user_from_scope(self.scope)
+        if user is None:
+            await self.send_error("not_authenticated", "Log in, or send a Bearer access token.")
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+        return user
+
     async def send_error(self, code: str, message: str):
         await self.send_json({"type": "error", "code": code, "message": message})
 
@@ -294,10 +303,8 @@ class UserEventsConsumer(_JsonConsumer):
         await super().connect()
         self.group = None
         await self.accept()
-        user = await user_from_scope(self.scope)
+        user = await self.signed_in_user()
         if user is None:
-            await self.send_error("not_authenticated", "Log in, or send a Bearer access token.")
-            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.group = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)

@@ -26,10 +26,8 @@ from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.db import DatabaseError
 
-from apps.accounts.websocket import user_from_scope
 from apps.bookings.consumers import (
     CLOSE_TRY_AGAIN_LATER,
-    CLOSE_UNAUTHENTICATED,
     MAX_ID,
     _JsonConsumer,
 )
@@ -94,10 +92,8 @@ class CheckinConsumer(_JsonConsumer):
         self.missed = False  # a broadcast came meanwhile: read again once sent
         slot_id = int(self.scope["url_route"]["kwargs"]["slot_id"])
         await self.accept()
-        user = await user_from_scope(self.scope)
+        user = await self.signed_in_user()
         if user is None:
-            await self.send_error("not_authenticated", "Log in, or send a Bearer access token.")
-            await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         # Join first, then read: no change committed after the read is missed.
         group = group_name(slot_id)

@@ -15,6 +15,8 @@ from apps.bookings.models import Booking, Ticket
 from apps.checkin.models import Scan
 from apps.scheduling.models import Slot
 
+from .charts import bar_chart
+
 BUCKET_MINUTES = 10
 
 
@@ -63,42 +65,19 @@ def arrivals_by_bucket(slot: Slot) -> list[dict[str, Any]]:
 
 
 def arrivals_chart(series: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bar geometry for the server-rendered SVG of arrivals per bucket: the dashboard's
-    sales chart (`selectors.sales_chart`), with a time label every few bars."""
-    width, height, left, bottom, top = 640, 220, 36, 28, 12
-    plot_w, plot_h = width - left - 8, height - bottom - top
-    peak = max((point["count"] for point in series), default=0) or 1
-    step = plot_w / max(len(series), 1)
+    """Bar geometry for the server-rendered SVG of arrivals per bucket, with a time
+    label every few bars."""
+    chart = bar_chart(series, "count")
     label_every = max(1, -(-len(series) // 10))  # at most about ten labels
-    bars = []
-    for index, point in enumerate(series):
-        bar_h = plot_h * point["count"] / peak
-        bars.append(
-            {
-                "x": round(left + index * step + step * 0.15, 1),
-                "y": round(top + plot_h - bar_h, 1),
-                "w": round(step * 0.7, 1),
-                "h": round(bar_h, 1),
-                "label_x": round(left + index * step + step / 2, 1),
-                "labelled": index % label_every == 0,
-                "start": point["start"],
-                "end": point["start"] + timedelta(minutes=BUCKET_MINUTES),
-                "count": point["count"],
-            }
-        )
-    busiest = max(series, key=lambda point: point["count"], default=None)
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "base_y": top + plot_h,
-        "top": top,
-        "peak": peak,
-        "bars": bars,
-        "total": sum(point["count"] for point in series),
-        "busiest": busiest,
-        "minutes": BUCKET_MINUTES,
-    }
+    for index, bar in enumerate(chart["bars"]):
+        bar["labelled"] = index % label_every == 0
+        bar["end"] = bar["start"] + timedelta(minutes=BUCKET_MINUTES)
+    chart.update(
+        total=sum(point["count"] for point in series),
+        busiest=max(series, key=lambda point: point["count"], default=None),
+        minutes=BUCKET_MINUTES,
+    )
+    return chart
 
 
 def attendance_tickets(slot: Slot) -> QuerySet[Ticket]:

@@ -15,6 +15,8 @@ from apps.scheduling import selectors as scheduling
 from apps.scheduling.models import Slot, SlotStatus
 from apps.waitlist import selectors as waitlist
 
+from .charts import bar_chart
+
 DASHBOARD_SLOTS = 50
 CHART_DAYS = 14
 
@@ -96,35 +98,9 @@ def sales_by_day(user, *, days: int = CHART_DAYS) -> list[dict[str, Any]]:
 
 def sales_chart(series: list[dict[str, Any]]) -> dict[str, Any]:
     """Bar geometry for the server-rendered SVG chart of tickets per day."""
-    width, height, left, bottom, top = 640, 220, 36, 28, 12
-    plot_w, plot_h = width - left - 8, height - bottom - top
-    peak = max((point["tickets"] for point in series), default=0) or 1
-    step = plot_w / max(len(series), 1)
-    bars = []
-    for index, point in enumerate(series):
-        bar_h = plot_h * point["tickets"] / peak
-        bars.append(
-            {
-                "x": round(left + index * step + step * 0.15, 1),
-                "y": round(top + plot_h - bar_h, 1),
-                "w": round(step * 0.7, 1),
-                "h": round(bar_h, 1),
-                "label_x": round(left + index * step + step / 2, 1),
-                "day": point["day"],
-                "tickets": point["tickets"],
-                "revenue": point["revenue"],
-            }
-        )
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "base_y": top + plot_h,
-        "top": top,
-        "peak": peak,
-        "bars": bars,
-        "total": sum(point["tickets"] for point in series),
-    }
+    chart = bar_chart(series, "tickets")
+    chart["total"] = sum(point["tickets"] for point in series)
+    return chart
 
 
 def slot_bookings(user, slot_id: int, search: str = "") -> tuple[Slot | None, QuerySet[Booking]]:

@@ -9,6 +9,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.accounts.cookies import access_cookie_name
 from apps.accounts.models import TeamMember
+from apps.bookings.consumers import CLOSE_UNAUTHENTICATED
 from apps.bookings.tests.websocket import (  # noqa: F401  (autouse fixture)
     ORIGIN,
     WAIT,
@@ -143,7 +144,7 @@ async def test_only_the_showtimes_staff_may_watch(
 
     anonymous = await door(door_open.pk)
     assert (await receive(anonymous))["code"] == "not_authenticated"
-    assert await closed_with(anonymous) == consumers.CLOSE_UNAUTHENTICATED
+    assert await closed_with(anonymous) == CLOSE_UNAUTHENTICATED
 
     rival_scanner = await db(make_user)("rival-scanner@example.org", "customer")
     await db(TeamMember.objects.create)(
