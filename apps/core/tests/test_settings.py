@@ -19,13 +19,13 @@ def load_settings(module: str, **env) -> subprocess.CompletedProcess:
         "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'],"
         " s.CHANNEL_LAYERS['default']['BACKEND'], s.CELERY_TASK_ALWAYS_EAGER)"
     )
+    return _python(code, {**base, **env})
+
+
+def _python(code: str, env: dict) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter at the project's root with exactly `env`."""
     return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -76,15 +76,9 @@ def test_settings_module_follows_django_debug():
     )
     base = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     for debug, expected in (("1", "venue.settings.local"), ("0", "venue.settings.production")):
-        out = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            env={**base, "DJANGO_DEBUG": debug},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        assert out == expected
+        result = _python(code, {**base, "DJANGO_DEBUG": debug})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected
 
 
 # --- Reading the environment (venue/settings/environment.py, django-environ) ---------------
@@ -99,14 +93,7 @@ def settings_of(module: str, names: list[str], **env) -> subprocess.CompletedPro
         f"import importlib, json; s = importlib.import_module({module!r});"
         f"print(json.dumps({{n: getattr(s, n) for n in {names!r}}}, default=str))"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return _python(code, {**base, **env})
 
 
 def loaded(module: str, names: list[str], **env) -> dict:
