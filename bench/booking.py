@@ -331,7 +331,8 @@ class Bench:
                         (booking_id, hold_id),
                     )
                     conn.cursor().executemany(
-                        "INSERT INTO bookings_ticket (booking_id, seat_id, number, code) VALUES (%s, %s, %s, %s)",
+                        "INSERT INTO bookings_ticket (booking_id, seat_id, number, code, status)"
+                        " VALUES (%s, %s, %s, %s, 'valid')",
                         [
                             (booking_id, seat, n, secrets.token_hex(16))
                             for n, seat in enumerate(seats, 1)
