@@ -6,7 +6,6 @@
 
 from typing import Any
 
-import segno
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Now
 
@@ -14,7 +13,7 @@ from apps.catalog.models import Seat
 from apps.scheduling.models import Seating, Slot
 
 from .models import Booking, GeneralInventory, Hold, SeatClaim, Ticket
-from .tickets import qr_text
+from .tickets import qr_svg_uri, qr_text
 
 
 def live_claims() -> QuerySet[SeatClaim]:
@@ -178,7 +177,7 @@ def ticket_body(ticket: Ticket) -> dict[str, Any]:
         "code": ticket.code,
         "status": ticket.status,
         "qr": qr,
-        "qr_svg": segno.make(qr, error="m").svg_data_uri(scale=4),
+        "qr_svg": qr_svg_uri(qr),
     }
 
 

@@ -5,6 +5,7 @@ from celery import shared_task
 from apps.core.mail import send_templated
 
 from . import services
+from .tickets import qr_png, qr_text
 
 
 @shared_task(name="bookings.expire_holds")
@@ -47,10 +48,18 @@ def send_booking_confirmation(booking_id: int) -> None:
     if booking is None:
         return
     venue = booking.slot.screen.venue
-    seats = ", ".join(
-        t.seat.label if t.seat else f"admission {t.number}"
-        for t in booking.tickets.select_related("seat")
-    )
+    tickets = list(booking.tickets.select_related("seat").order_by("number"))
+    seats = ", ".join(t.seat.label if t.seat else f"admission {t.number}" for t in tickets)
+    # Each ticket's QR code inside the message, and its text for the door to type.
+    door = [
+        {
+            "number": t.number,
+            "label": t.seat.label if t.seat else "general admission",
+            "qr": qr_text(t),
+            "cid": f"ticket-{booking.reference}-{t.number}",
+        }
+        for t in tickets
+    ]
     send_templated(
         "bookings/email/booking_confirmed",
         {
@@ -61,7 +70,9 @@ def send_booking_confirmation(booking_id: int) -> None:
             "starts": booking.slot.starts_at,
             "zone": venue.timezone,
             "seats": seats,
+            "tickets": door,
         },
         to=[booking.user.email],
         tz=venue.tzinfo,
+        images={ticket["cid"]: qr_png(ticket["qr"]) for ticket in door},
     )

@@ -10,8 +10,10 @@ guessing 80 random bits; reissuing a ticket (a new `code`) voids its old text.
 
 import base64
 import hmac
+import io
 import re
 
+import segno
 from django.utils.crypto import salted_hmac
 
 from .models import Ticket
@@ -57,3 +59,15 @@ def ticket_id_from_qr(text: str) -> tuple[int, str] | None:
 
 def qr_matches(ticket: Ticket, mac: str) -> bool:
     return hmac.compare_digest(_mac(ticket.pk, ticket.code), mac)
+
+
+def qr_svg_uri(text: str) -> str:
+    """The QR code of `text` as an SVG `data:` URI, for pages (error correction M)."""
+    return segno.make(text, error="m").svg_data_uri(scale=4)
+
+
+def qr_png(text: str) -> bytes:
+    """The QR code of `text` as a PNG (5 px per module, quiet zone included), for emails."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=5)
+    return buffer.getvalue()

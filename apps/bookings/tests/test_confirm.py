@@ -392,3 +392,31 @@ def test_the_confirmation_email_reads_in_the_venues_time_zone(
     utc = timezone.localtime(reserved_slot.starts_at, ZoneInfo("UTC"))
     if utc.hour != local.hour:
         assert f"{utc:%H:%M} (" not in message.body
+
+
+def test_the_confirmation_email_carries_each_tickets_qr_code(
+    customer, held, django_capture_on_commit_callbacks
+):
+    """The door scans the email: one inline PNG per ticket (multipart/related, shown by
+    `cid:`), and each ticket's reference and QR text in the text body."""
+    import io
+
+    from PIL import Image
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(customer, held)
+    (message,) = mail.outbox
+    booking = Booking.objects.get()
+    ticket_list = list(booking.tickets.order_by("number"))
+    html, _ = message.alternatives[0]
+    parts = {part["Content-ID"]: part for part in message.message().walk() if part["Content-ID"]}
+    assert message.message().get_content_subtype() == "related"
+    for ticket in ticket_list:
+        cid = f"ticket-{booking.reference}-{ticket.number}"
+        assert f'src="cid:{cid}"' in html
+        png = parts[f"<{cid}>"].get_payload(decode=True)
+        image = Image.open(io.BytesIO(png))
+        assert image.format == "PNG" and image.size[0] == image.size[1] >= 125
+        line = f"{booking.reference}-{ticket.number}, code {tickets.qr_text(ticket)}"
+        assert line in message.body
+    assert len(parts) == len(ticket_list) == 2
