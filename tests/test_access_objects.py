@@ -23,6 +23,7 @@ from apps.accounts.models import TeamMember, TeamRole, User
 from apps.bookings import services as bookings
 from apps.catalog import services as catalog
 from apps.catalog.models import EventStatus, EventType
+from apps.operations.models import Job
 from apps.scheduling.models import GenerationJob, ScheduleRule
 from apps.scheduling.services import slot_create
 from tests.support.booking import book
@@ -136,6 +137,11 @@ MATRIX = [
     # Past access control to the ticket check: a forged text is refused (400).
     ("post", "/api/v1/checkin/scan/", {"slot": "{slot}", "code": "forged", "gate": "g"},
      owner_only(400)),
+    # Cancelling a showtime and following its job: the organizer's (and admins').
+    ("get", "/api/v1/slots/{slot}/cancel/", None, owner_only(200)),
+    ("post", "/api/v1/slots/{slot}/cancel/", {"reason": "Storm"}, owner_only(202)),
+    ("get", "/api/v1/jobs/{cancel_job}/", None, owner_only(200)),
+    ("post", "/api/v1/jobs/{cancel_job}/retry/", None, owner_only(202)),
     # The organizer's team member: an admin's own team is another (empty) team.
     ("delete", "/api/v1/team/members/{member}/", None, {**owner_only(204), "admin": 404}),
 ]  # fmt: skip
@@ -177,10 +183,16 @@ def world():
     hold = bookings.hold_create(user=users["customer"], slot_id=slot.pk, seat_ids=seats[1:2])
     worker = User.objects.create_user("worker@objects.example.org", None)
     member = TeamMember.objects.create(organizer=owner, user=worker, role=TeamRole.SCANNER)
+    # A finished cancellation of another showtime of the organizer's.
+    other = slot_create(
+        event=event, screen=screen, starts_at=start + timedelta(hours=3),
+        ends_at=start + timedelta(hours=5), seating="reserved", prices={"standard": "10.00"},
+    )  # fmt: skip
+    cancel_job = Job.objects.create(organizer=owner, slot=other, reason="x", status="done")
     ids = {
         "event": event.pk, "venue": venue.pk, "screen": screen.pk, "slot": slot.pk,
         "booking": booking.pk, "hold": hold.pk, "movie": movie.pk, "job": job.pk,
-        "member": member.pk,
+        "member": member.pk, "cancel_job": cancel_job.pk,
     }  # fmt: skip
     clients = {"anonymous": APIClient()}
     for role, user in users.items():

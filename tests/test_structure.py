@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = ["core", "accounts", "catalog", "scheduling", "bookings", "waitlist", "checkin"]
+ORDER = [
+    "core", "accounts", "catalog", "scheduling", "bookings", "waitlist", "checkin", "operations",
+]  # fmt: skip
 PAGES = ["site", "organizer"]  # both on top; neither imports the other
 MAX_LINES = 450
 

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.waitlist.api.urls")),
     path("", include("apps.checkin.api.urls")),
+    path("", include("apps.operations.api.urls")),
 ]
 
 urlpatterns = [

@@ -274,6 +274,7 @@ class TestProviderCharge(models.Model):
     ref = models.CharField(max_length=64, unique=True)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     refunded = models.BooleanField(default=False)
+    refunds = models.PositiveSmallIntegerField(default=0, help_text="Refunds asked of it.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

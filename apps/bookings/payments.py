@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models import F
 from django.utils.module_loading import import_string
 
 
@@ -60,7 +61,8 @@ class TestProvider(PaymentProvider):
     def refund(self, *, ref: str, amount: Decimal) -> None:
         from .models import TestProviderCharge
 
-        TestProviderCharge.objects.filter(ref=ref).update(refunded=True)
+        # Counted, so tests can prove a payment is refunded exactly once.
+        TestProviderCharge.objects.filter(ref=ref).update(refunded=True, refunds=F("refunds") + 1)
 
     def lookup(self, *, key: str) -> str | None:
         from .models import TestProviderCharge

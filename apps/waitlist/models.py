@@ -23,6 +23,7 @@ class WaitlistEntry(models.Model):
         FULFILLED = "fulfilled", "Fulfilled: the offer was booked"
         EXPIRED = "expired", "Expired: the offer lapsed or was released"
         LEFT = "left", "Left the waitlist"
+        CLOSED = "closed", "Closed: the showtime was cancelled"
 
     LIVE = (Status.WAITING, Status.OFFERED)
 

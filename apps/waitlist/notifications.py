@@ -39,3 +39,15 @@ def offer_made(entry_id: int) -> None:
     except Exception:  # the channel layer is down: the email and GET holds/ still tell
         logger.warning("Waitlist offer not pushed", extra={"entry": entry_id}, exc_info=True)
     send_offer_email.delay(entry_id)
+
+
+def line_closed(entry_ids: list[int]) -> None:
+    """Tell each person whose place in a line was closed (the showtime was cancelled)."""
+    from .tasks import send_closed_email
+
+    for entry in WaitlistEntry.objects.filter(pk__in=entry_ids).only("pk", "user_id", "slot_id"):
+        try:
+            realtime.notify_user(entry.user_id, {"type": "waitlist_closed", "slot": entry.slot_id})
+        except Exception:  # the channel layer is down: the email still tells
+            logger.warning("Waitlist closing not pushed", extra={"entry": entry.pk}, exc_info=True)
+        send_closed_email.delay(entry.pk)

@@ -104,6 +104,29 @@ def waitlist_leave(*, user, slot_id: int) -> None:
             hold_release(user=user, hold_id=hold_id)
 
 
+def waitlist_close(*, slot_id: int) -> list[int]:
+    """Close a cancelled showtime's line: every waiting or offered entry becomes
+    `closed`, open offers give their held seats back, and each person is told (after
+    commit: an email and `/ws/me/`). Closing again finds nobody; return the entries closed."""
+    with transaction.atomic(durable=True):
+        entries = list(
+            WaitlistEntry.objects.select_for_update()
+            .filter(slot_id=slot_id, status__in=WaitlistEntry.LIVE)
+            .order_by("pk")
+        )
+        now = timezone.now()
+        offers = [(e.user, e.offered_hold_id) for e in entries if e.status == Status.OFFERED]
+        WaitlistEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+            status=Status.CLOSED, closed_at=now
+        )
+        closed = [e.pk for e in entries]
+        transaction.on_commit(lambda: notifications.line_closed(closed), robust=True)
+    for user, hold_id in offers:
+        with contextlib.suppress(booking_errors.HoldNotFound):
+            hold_release(user=user, hold_id=hold_id)
+    return closed
+
+
 def offers_fulfil(*, user_id: int, slot_id: int, booked_at) -> int:
     """Mark the user's open offer on the slot fulfilled after a booking; return entries marked."""
     return WaitlistEntry.objects.filter(

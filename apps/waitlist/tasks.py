@@ -49,3 +49,30 @@ def send_offer_email(entry_id: int) -> None:
         to=[entry.user.email],
         tz=venue.tzinfo,
     )
+
+
+@shared_task(name="waitlist.send_closed_email")
+def send_closed_email(entry_id: int) -> None:
+    """Tell a waiting customer the showtime was cancelled, in the venue's time zone."""
+    from .models import WaitlistEntry
+
+    entry = (
+        WaitlistEntry.objects.select_related("user", "slot__event", "slot__screen__venue")
+        .filter(pk=entry_id, status=WaitlistEntry.Status.CLOSED)
+        .first()
+    )
+    if entry is None:
+        return
+    venue = entry.slot.screen.venue
+    send_templated(
+        "waitlist/email/closed",
+        {
+            "name": entry.user.full_name or entry.user.email,
+            "event": entry.slot.event,
+            "venue": venue,
+            "starts": entry.slot.starts_at,
+            "zone": venue.timezone,
+        },
+        to=[entry.user.email],
+        tz=venue.tzinfo,
+    )

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.waitlist",
     "apps.checkin",
+    "apps.operations",
     # Pages (issue 8): the public site and the organizer portal.
     "apps.site",
     "apps.organizer",
@@ -337,6 +338,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-payments": {"task": "bookings.reconcile_payments", "schedule": 10.0},
     "purge-idempotency-records": {"task": "bookings.purge_idempotency_records", "schedule": 3600.0},
     "promote-waitlists": {"task": "waitlist.promote_waiting", "schedule": 30.0},
+    "resume-operation-jobs": {"task": "operations.resume_jobs", "schedule": 30.0},
 }
 # Per account: this many failed logins within the window lock it for `lock_seconds`.
 VENUE_LOGIN_LOCKOUT = {"failures": 5, "window_seconds": 900, "lock_seconds": 900}

@@ -18,10 +18,11 @@ from .holds import Released
 logger = logging.getLogger("apps.bookings.services")
 
 
-def booking_cancel(*, booking_id: int, user=None) -> Booking:
+def booking_cancel(*, booking_id: int, user=None, by_organizer: bool = False) -> Booking:
     """Cancel a confirmed booking before its showtime: seats free at once, refund queued.
 
-    `user=None` is the admin path (any booking)."""
+    `user=None` is the admin path (any booking). `by_organizer`: the organizer cancels
+    (its showtime is called off), so the customers' cancellation cut-off does not apply."""
     with transaction.atomic(durable=True):
         bookings = Booking.objects.select_for_update().filter(pk=booking_id)
         if user is not None:
@@ -34,7 +35,7 @@ def booking_cancel(*, booking_id: int, user=None) -> Booking:
         now = db_now()
         slot = Slot.objects.get(pk=booking.slot_id)
         cutoff = slot.starts_at - timedelta(minutes=settings.VENUE_CANCEL_CUTOFF_MINUTES)
-        if now >= cutoff:
+        if now >= cutoff and not by_organizer:
             raise errors.CancellationClosed()
         seat_ids = tuple(sorted(booking.claims.values_list("seat_id", flat=True)))
         if seat_ids:

@@ -277,3 +277,27 @@ def test_an_offer_lost_to_a_buyer_is_planned_again(
     assert claim.seat_id != free[0]
     assert len(calls) == 2
     assert Hold.objects.get(user=buyer).claims.get().seat_id == free[0]
+
+
+def test_closing_the_line_frees_offers_and_tells_everyone_once(
+    reserved_slot, sold_out, people, django_capture_on_commit_callbacks
+):
+    offered, waiting = people(2, prefix="line")
+    services.waitlist_join(user=offered, slot_id=reserved_slot.pk, quantity=5)
+    services.waitlist_join(user=waiting, slot_id=reserved_slot.pk, quantity=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_services.booking_cancel(user=sold_out[3].user, booking_id=sold_out[3].pk)
+    held = entry_of(offered, reserved_slot).offered_hold_id
+    assert entry_of(waiting, reserved_slot).status == Status.WAITING
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = services.waitlist_close(slot_id=reserved_slot.pk)
+    assert len(closed) == 2
+    assert set(WaitlistEntry.objects.values_list("status", flat=True)) == {"closed"}
+    assert not Hold.objects.filter(pk=held).exists()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([offered.email, waiting.email])
+    assert all("waitlist is closed" in m.body for m in mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.waitlist_close(slot_id=reserved_slot.pk) == []
+    assert len(mail.outbox) == 2

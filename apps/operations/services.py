@@ -1,0 +1,192 @@
+"""Cancelling a showtime: stop the sale at once, then a job cancels, refunds and tells.
+
+`slot_cancel` (the API, the portal) cancels the showtime through the scheduling
+service, so no hold or payment of it succeeds from then on, and starts the job.
+`job_run` (Celery, `tasks.run_job`) does the rest, one booking at a time, each in its
+own transactions:
+
+1. record that the job takes the booking (`JobBooking`), then cancel it through
+   `bookings.services.booking_cancel` (seats free, tickets cancelled, payments marked
+   for refund);
+2. refund each of its payments through its provider (`payment_refund`, which never
+   refunds a payment twice); a refusal is kept on the item for the organizer;
+3. email the customer (reason, refund), then mark the item told.
+
+Then the showtime's waitlist is closed and everyone waiting is told. Running a job
+again (a retry, a redelivered task, the periodic resume) redoes only what is missing:
+bookings still confirmed, refunds still pending, customers not yet told. A lease on
+the job keeps two runs from working at once; a run that dies (a killed worker) lets
+its lease lapse and the next run takes over. A customer told just before a worker
+died, and not yet marked, is told again: a second email rather than none.
+"""
+
+import contextlib
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.bookings import errors as booking_errors
+from apps.bookings import services as bookings
+from apps.bookings.models import Booking, Payment
+from apps.core.mail import send_templated
+from apps.scheduling import errors as scheduling_errors
+from apps.scheduling.models import Slot, SlotStatus
+from apps.scheduling.services import slot_update
+from apps.waitlist.services import waitlist_close
+
+from . import errors
+from .models import Job, JobBooking
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)  # a run renews it as it goes; a dead run's lapses
+BATCH = 100
+
+
+def slot_cancel(*, slot: Slot, reason: str, by: User) -> Job:
+    """Cancel the showtime now and start its job; the same job if it was started before."""
+    job = Job.objects.filter(slot=slot).first()
+    if job is not None:
+        return job
+    if slot.status != SlotStatus.CANCELLED:
+        try:
+            slot_update(slot=slot, status=SlotStatus.CANCELLED)
+        except scheduling_errors.SlotStarted as exc:
+            raise errors.SlotNotCancellable() from exc
+    try:
+        with transaction.atomic(durable=True):
+            job = Job.objects.create(
+                organizer_id=slot.event.organizer_id, slot=slot, reason=reason, created_by=by
+            )
+            transaction.on_commit(lambda: _queue(job.pk), robust=True)
+    except IntegrityError:  # started by someone else at the same moment
+        job = Job.objects.get(slot=slot)
+    return job
+
+
+def job_retry(*, job: Job) -> Job:
+    """Run a job again: refunds that were refused are asked again, nothing is done twice."""
+    with transaction.atomic(durable=True):
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, finished_at=None)
+        transaction.on_commit(lambda: _queue(job.pk), robust=True)
+    job.refresh_from_db()
+    return job
+
+
+def _queue(job_id: int) -> None:
+    from .tasks import run_job
+
+    run_job.delay(job_id)
+
+
+def _lease(job_id: int, *, first: bool = False) -> bool:
+    """Take (or renew) the job's lease; False if another run holds it."""
+    now = timezone.now()
+    owned = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING)
+    if first:
+        owned = owned.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    return bool(owned.update(lease_until=now + LEASE))
+
+
+def job_run(*, job_id: int) -> Job | None:
+    """Do what the job has left to do; None if another run holds it (or it is finished)."""
+    with transaction.atomic(durable=True):
+        if not _lease(job_id, first=True):
+            return None
+    job = Job.objects.select_related("slot__event", "slot__screen__venue").get(pk=job_id)
+    while True:
+        ids = list(
+            Booking.objects.filter(slot_id=job.slot_id, status=Booking.Status.CONFIRMED)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:BATCH]
+        )
+        if not ids:
+            break
+        for booking_id in ids:
+            _take(job, booking_id)
+        _lease(job_id)
+    pending = job.items.filter(Q(notified_at__isnull=True) | ~Q(refund_error="")).order_by("pk")
+    for number, item in enumerate(pending.select_related("booking__user"), 1):
+        _settle(job, item)
+        if number % BATCH == 0:
+            _lease(job_id)
+    closed = waitlist_close(slot_id=job.slot_id)
+    with transaction.atomic(durable=True):
+        failed = job.items.exclude(refund_error="").exists()
+        Job.objects.filter(pk=job_id).update(
+            status=Job.Status.FAILED if failed else Job.Status.DONE,
+            finished_at=timezone.now(),
+            lease_until=None,
+            waitlist_closed=job.waitlist_closed + len(closed),
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _take(job: Job, booking_id: int) -> None:
+    """Record that the job takes this booking, then cancel it (the record comes first, so
+    a run that dies in between still refunds and tells it next time)."""
+    # IntegrityError: another run recorded it at the same moment.
+    with contextlib.suppress(IntegrityError), transaction.atomic(durable=True):
+        JobBooking.objects.get_or_create(job=job, booking_id=booking_id)
+    # Cancelled meanwhile (by its customer, or another run): refunded all the same.
+    with contextlib.suppress(booking_errors.AlreadyCancelled):
+        bookings.booking_cancel(booking_id=booking_id, by_organizer=True)
+
+
+def _settle(job: Job, item: JobBooking) -> None:
+    """Refund what is still to refund, then tell the customer once."""
+    error = ""
+    for payment_id in Payment.objects.filter(
+        booking_id=item.booking_id, status=Payment.Status.REFUND_PENDING
+    ).values_list("pk", flat=True):
+        try:
+            bookings.payment_refund(payment_id=payment_id)
+        except Exception as exc:  # the provider refused or failed: listed, retried later
+            logger.warning("Refund failed", extra={"payment": payment_id}, exc_info=True)
+            error = f"{type(exc).__name__}: {exc}"[:200]
+    JobBooking.objects.filter(pk=item.pk).update(refund_error=error)
+    if item.notified_at is None:
+        _tell(job, item.booking, refunded=not error)
+        JobBooking.objects.filter(pk=item.pk).update(notified_at=timezone.now())
+
+
+def _tell(job: Job, booking: Booking, *, refunded: bool) -> None:
+    slot = job.slot
+    venue = slot.screen.venue
+    amount = booking.payments.filter(
+        status__in=[Payment.Status.REFUNDED, Payment.Status.REFUND_PENDING]
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    send_templated(
+        "operations/email/showtime_cancelled",
+        {
+            "name": booking.user.full_name or booking.user.email,
+            "booking": booking,
+            "event": slot.event,
+            "venue": venue,
+            "starts": slot.starts_at,
+            "zone": venue.timezone,
+            "reason": job.reason,
+            "amount": amount,
+            "refunded": refunded,
+        },
+        to=[booking.user.email],
+        tz=venue.tzinfo,
+    )
+
+
+def jobs_resume() -> int:
+    """The safety net (beat): run again every running job whose run died (lease lapsed)."""
+    stale = Job.objects.filter(status=Job.Status.RUNNING).filter(
+        Q(lease_until__isnull=True, created_at__lt=timezone.now() - LEASE)
+        | Q(lease_until__lt=timezone.now())
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    for job_id in ids:
+        _queue(job_id)
+    return len(ids)
