@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attendance, door, views
+from . import attendance, cancellation, door, views
 
 app_name = "organizer"
 
@@ -19,6 +19,11 @@ urlpatterns = [
     path("venues/<int:venue_id>/", views.venue_detail, name="venue-detail"),
     path("screens/<int:screen_id>/layout/", views.screen_layout, name="screen-layout"),
     path("slots/<int:slot_id>/bookings/", views.slot_bookings, name="slot-bookings"),
+    path("slots/<int:slot_id>/cancel/", cancellation.slot_cancel, name="slot-cancel"),
+    path("cancellations/<int:job_id>/", cancellation.cancel_job, name="cancel-job"),
+    path(
+        "cancellations/<int:job_id>/retry/", cancellation.cancel_job_retry, name="cancel-job-retry"
+    ),
     path("checkin/", door.checkin_index, name="checkin-index"),
     path("checkin/<int:slot_id>/", door.checkin_page, name="checkin"),
     path("slots/<int:slot_id>/attendance/", attendance.slot_attendance, name="slot-attendance"),

@@ -3,14 +3,16 @@
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.bookings import selectors as bookings
-from apps.bookings.models import Booking, Hold
+from apps.bookings.models import Booking, Hold, Payment
 from apps.catalog.models import Event, Seat
 from apps.scheduling import selectors as scheduling
 from apps.scheduling.models import Seating, Slot
@@ -154,6 +156,14 @@ def my_bookings(user) -> dict[str, list[Booking]]:
     return {"upcoming": upcoming, "past": past}
 
 
+def _called_off_reason(booking: Booking) -> str:
+    """The organizer's reason if it cancelled this booking's showtime, else ''."""
+    try:
+        return booking.cancel_item.job.reason  # operations.JobBooking, one per booking
+    except ObjectDoesNotExist:
+        return ""
+
+
 def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
     """A booking of the user with its tickets, each with seat label and QR code."""
     booking = (
@@ -169,9 +179,17 @@ def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
     tickets = [
         {**t, "label": labels.get(t["seat"]) if t["seat"] else None} for t in payload["tickets"]
     ]
+    refunds = booking.payments.filter(
+        status__in=[Payment.Status.REFUNDED, Payment.Status.REFUND_PENDING]
+    ).values_list("status", "amount")
     return {
         "booking": booking,
         "tickets": tickets,
+        "refunded": sum((amount for status, amount in refunds if status == "refunded"), Decimal(0)),
+        "refund_pending": sum(
+            (amount for status, amount in refunds if status == "refund_pending"), Decimal(0)
+        ),
+        "called_off": _called_off_reason(booking),
         "local_start": timezone.localtime(booking.slot.starts_at, booking.slot.screen.venue.tzinfo),
         "cancellable": booking.status == Booking.Status.CONFIRMED
         and booking.slot.starts_at > timezone.now(),
