@@ -16,7 +16,7 @@ from apps.scheduling.models import Slot
 class JobStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
-    FAILED = "failed", "Failed: some refunds were refused"
+    FAILED = "failed", "Failed: some refunds were refused or emails not sent"
 
 
 class Job(models.Model):

@@ -36,6 +36,7 @@ def job_progress(job: Job) -> dict:
         taken=Count("pk"),
         done=Count("pk", filter=Q(notified_at__isnull=False)),
         failed=Count("pk", filter=~Q(refund_error="")),
+        untold=Count("pk", filter=Q(notified_at__isnull=True)),
     )
     remaining = Booking.objects.filter(slot_id=job.slot_id, status=Booking.Status.CONFIRMED)
     return {
@@ -46,6 +47,7 @@ def job_progress(job: Job) -> dict:
         "done": items["done"],
         "total": items["taken"] + remaining.count(),
         "failed_refunds": items["failed"],
+        "failed_emails": items["untold"] if job.status != Job.Status.RUNNING else 0,
         "waitlist_closed": job.waitlist_closed,
         "created_at": job.created_at,
         "finished_at": job.finished_at,

@@ -12,6 +12,9 @@ own transactions:
    refunds a payment twice); a refusal is kept on the item for the organizer;
 3. email the customer (reason, refund), then mark the item told.
 
+A job that ends with a refund refused or an email not sent is `failed`: the
+organizer sees which, and a retry redoes only those.
+
 Then the showtime's waitlist is closed and everyone waiting is told. Running a job
 again (a retry, a redelivered task, the periodic resume) redoes only what is missing:
 bookings still confirmed, refunds still pending, customers not yet told. A lease on
@@ -117,7 +120,7 @@ def job_run(*, job_id: int) -> Job | None:
             _lease(job_id)
     closed = waitlist_close(slot_id=job.slot_id)
     with transaction.atomic(durable=True):
-        failed = job.items.exclude(refund_error="").exists()
+        failed = job.items.filter(Q(notified_at__isnull=True) | ~Q(refund_error="")).exists()
         Job.objects.filter(pk=job_id).update(
             status=Job.Status.FAILED if failed else Job.Status.DONE,
             finished_at=timezone.now(),
@@ -152,7 +155,13 @@ def _settle(job: Job, item: JobBooking) -> None:
             error = f"{type(exc).__name__}: {exc}"[:200]
     JobBooking.objects.filter(pk=item.pk).update(refund_error=error)
     if item.notified_at is None:
-        _tell(job, item.booking, refunded=not error)
+        try:
+            _tell(job, item.booking, refunded=not error)
+        except Exception:  # the mail server: this customer is told on the next run
+            logger.warning(
+                "Cancellation email failed", extra={"booking": item.booking_id}, exc_info=True
+            )
+            return
         JobBooking.objects.filter(pk=item.pk).update(notified_at=timezone.now())
 
 

@@ -77,5 +77,5 @@ def cancel_job(request: HttpRequest, job_id: int) -> HttpResponse:
 @organizer_required
 def cancel_job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     services.job_retry(job=_job_of(request, job_id))
-    messages.info(request, "The refunds that were refused are being asked again.")
+    messages.info(request, "The refused refunds and unsent emails are being tried again.")
     return redirect("organizer:cancel-job", job_id)

@@ -30,6 +30,9 @@ class JobSerializer(serializers.Serializer):
     done = serializers.IntegerField(help_text="Bookings cancelled, refunded (or tried) and told.")
     total = serializers.IntegerField()
     failed_refunds = serializers.IntegerField(help_text="Refunds a provider refused.")
+    failed_emails = serializers.IntegerField(
+        help_text="Customers the mail server could not reach (once the job has ended)."
+    )
     waitlist_closed = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)

@@ -75,6 +75,7 @@ def test_cancelling_refunds_and_tells_everyone_once(
         "done": 3,
         "total": 3,
         "failed_refunds": 0,
+        "failed_emails": 0,
         "waitlist_closed": 0,
         "created_at": None,
         "finished_at": None,
@@ -195,3 +196,24 @@ def make_member(organizer):
         return user
 
     return make
+
+
+def test_a_mail_server_down_leaves_those_customers_for_the_retry(
+    organizer, reserved_slot, booked, monkeypatch
+):
+    real_tell = services._tell
+
+    def mail_down(job, booking, *, refunded):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr(services, "_tell", mail_down)
+    job_id = start(organizer, reserved_slot).json()["job"]
+    body = progress(organizer, job_id)
+    assert (body["status"], body["done"], body["failed_emails"]) == ("failed", 0, 3)
+    assert set(refunds_by_ref().values()) == {1}  # the refunds went through all the same
+
+    monkeypatch.setattr(services, "_tell", real_tell)
+    client_for(organizer).post(f"/api/v1/jobs/{job_id}/retry/")
+    body = progress(organizer, job_id)
+    assert (body["status"], body["done"], body["failed_emails"]) == ("done", 3, 0)
+    assert len([m for m in mail.outbox if "cancelled" in m.subject]) == 3
