@@ -140,6 +140,8 @@ MATRIX = [
     # Cancelling a showtime and following its job: the organizer's (and admins').
     ("get", "/api/v1/slots/{slot}/cancel/", None, owner_only(200)),
     ("post", "/api/v1/slots/{slot}/cancel/", {"reason": "Storm"}, owner_only(202)),
+    ("get", "/api/v1/events/{event}/cancel/", None, owner_only(200)),
+    ("post", "/api/v1/events/{event}/cancel/", {"reason": "Storm"}, owner_only(202)),
     ("get", "/api/v1/jobs/{cancel_job}/", None, owner_only(200)),
     ("post", "/api/v1/jobs/{cancel_job}/retry/", None, owner_only(202)),
     # The organizer's team member: an admin's own team is another (empty) team.

@@ -16,3 +16,8 @@ class SlotNotCancellable(Conflict):
 class SlotNotFound(NotFound):
     code = "slot_not_found"
     message = "No such showtime of yours."
+
+
+class EventNotFound(NotFound):
+    code = "event_not_found"
+    message = "No such event of yours."

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
 from apps.accounts.permissions import acting_organizer, is_admin
 from apps.bookings.models import Booking, Payment, Ticket
@@ -28,6 +29,24 @@ def cancel_preview(slot: Slot) -> dict:
         "refund_total": refund or Decimal("0.00"),
         "waiting": WaitlistEntry.objects.filter(slot=slot, status__in=WaitlistEntry.LIVE).count(),
     }
+
+
+def event_cancel_preview(event) -> dict:
+    """`cancel_preview` summed over the event's showtimes still to come, and each."""
+    slots = (
+        Slot.objects.filter(event=event, starts_at__gt=timezone.now())
+        .select_related("screen__venue")
+        .order_by("starts_at", "pk")
+    )
+    showtimes = [
+        cancel_preview(slot) | {"starts_at": slot.starts_at, "zone": slot.screen.venue.timezone}
+        for slot in slots
+    ]
+    totals = {
+        key: sum((p[key] for p in showtimes), Decimal("0.00") if key == "refund_total" else 0)
+        for key in ("bookings", "customers", "tickets", "refund_total", "waiting")
+    }
+    return {"event": event.pk, **totals, "showtimes": showtimes}
 
 
 def job_progress(job: Job) -> dict:

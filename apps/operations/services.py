@@ -36,6 +36,8 @@ from apps.accounts.models import User
 from apps.bookings import errors as booking_errors
 from apps.bookings import services as bookings
 from apps.bookings.models import Booking, Payment
+from apps.catalog.models import Event, EventStatus
+from apps.catalog.services import event_update
 from apps.core.mail import send_templated
 from apps.scheduling import errors as scheduling_errors
 from apps.scheduling.models import Slot, SlotStatus
@@ -70,6 +72,20 @@ def slot_cancel(*, slot: Slot, reason: str, by: User) -> Job:
     except IntegrityError:  # started by someone else at the same moment
         job = Job.objects.get(slot=slot)
     return job
+
+
+def event_cancel(*, event: Event, reason: str, by: User) -> list[Job]:
+    """Cancel a whole event: it stops selling at once (its status), then every showtime
+    still to come is cancelled with its own job. Asking again returns the same jobs."""
+    if event.status != EventStatus.CANCELLED:
+        event_update(event=event, status=EventStatus.CANCELLED)
+    jobs = []
+    for slot in Slot.objects.filter(event=event, starts_at__gt=timezone.now()).order_by(
+        "starts_at", "pk"
+    ):
+        with contextlib.suppress(errors.SlotNotCancellable):  # it started meanwhile
+            jobs.append(slot_cancel(slot=slot, reason=reason, by=by))
+    return jobs
 
 
 def job_retry(*, job: Job) -> Job:
@@ -111,8 +127,9 @@ def job_run(*, job_id: int) -> Job | None:
         if not ids:
             break
         for booking_id in ids:
-            _take(job, booking_id)
+            _settle(job, _take(job, booking_id))  # one booking done before the next
         _lease(job_id)
+    # What an earlier run left: refunds refused, customers not told.
     pending = job.items.filter(Q(notified_at__isnull=True) | ~Q(refund_error="")).order_by("pk")
     for number, item in enumerate(pending.select_related("booking__user"), 1):
         _settle(job, item)
@@ -131,7 +148,7 @@ def job_run(*, job_id: int) -> Job | None:
     return job
 
 
-def _take(job: Job, booking_id: int) -> None:
+def _take(job: Job, booking_id: int) -> JobBooking:
     """Record that the job takes this booking, then cancel it (the record comes first, so
     a run that dies in between still refunds and tells it next time)."""
     # IntegrityError: another run recorded it at the same moment.
@@ -140,6 +157,7 @@ def _take(job: Job, booking_id: int) -> None:
     # Cancelled meanwhile (by its customer, or another run): refunded all the same.
     with contextlib.suppress(booking_errors.AlreadyCancelled):
         bookings.booking_cancel(booking_id=booking_id, by_organizer=True)
+    return JobBooking.objects.select_related("booking__user").get(booking_id=booking_id)
 
 
 def _settle(job: Job, item: JobBooking) -> None:
@@ -155,8 +173,11 @@ def _settle(job: Job, item: JobBooking) -> None:
             error = f"{type(exc).__name__}: {exc}"[:200]
     JobBooking.objects.filter(pk=item.pk).update(refund_error=error)
     if item.notified_at is None:
+        # "Refunded" only once the provider said so; a refund another worker is still
+        # running (the booking's own refund task) is "on its way".
+        refunded = not item.booking.payments.filter(status=Payment.Status.REFUND_PENDING).exists()
         try:
-            _tell(job, item.booking, refunded=not error)
+            _tell(job, item.booking, refunded=refunded)
         except Exception:  # the mail server: this customer is told on the next run
             logger.warning(
                 "Cancellation email failed", extra={"booking": item.booking_id}, exc_info=True

@@ -4,7 +4,8 @@
 refund, people waiting) and asks for the reason; posting it calls
 `operations.services.slot_cancel` and leads to `/organizer/cancellations/<job id>/`,
 which refreshes itself while the job runs and lists refunds a provider refused,
-with a button that runs the job again.
+with a button that runs the job again. `/organizer/events/<id>/cancel/` does the
+same for every showtime of an event still to come, and then lists their jobs.
 """
 
 from django import forms
@@ -13,9 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.catalog.selectors import event_editable
 from apps.core.exceptions import ApplicationError
 from apps.operations import selectors as operations
 from apps.operations import services
+from apps.operations.models import Job
 from apps.scheduling.selectors import slot_editable
 
 from .views import organizer_required
@@ -79,3 +82,29 @@ def cancel_job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     services.job_retry(job=_job_of(request, job_id))
     messages.info(request, "The refused refunds and unsent emails are being tried again.")
     return redirect("organizer:cancel-job", job_id)
+
+
+@require_http_methods(["GET", "POST"])
+@organizer_required
+def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = event_editable(request.user).filter(pk=event_id).first()
+    if event is None:
+        raise Http404("No such event of yours.")
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_cancel(event=event, reason=form.cleaned_data["reason"], by=request.user)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("organizer:event-cancel", event.pk)
+    jobs = Job.objects.filter(slot__event=event).select_related("slot__screen__venue")
+    jobs = [(job, operations.job_progress(job)) for job in jobs.order_by("slot__starts_at")]
+    context = {
+        "event": event,
+        "form": form,
+        "jobs": jobs,
+        "running": any(progress["status"] == "running" for _, progress in jobs),
+        "preview": None if event.status == "cancelled" else operations.event_cancel_preview(event),
+    }
+    return render(request, "organizer/event_cancel.html", context)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("events/new/", views.event_create, name="event-create"),
     path("events/<int:event_id>/edit/", views.event_edit, name="event-edit"),
     path("events/<int:event_id>/schedule/", views.event_schedule, name="event-schedule"),
+    path("events/<int:event_id>/cancel/", cancellation.event_cancel, name="event-cancel"),
     path(
         "events/<int:event_id>/jobs/<int:job_id>/",
         views.generation_job,

@@ -18,6 +18,24 @@ class CancelPreviewSerializer(serializers.Serializer):
     waiting = serializers.IntegerField(help_text="People on the waitlist it tells.")
 
 
+class ShowtimePreviewSerializer(CancelPreviewSerializer):
+    starts_at = serializers.DateTimeField()
+
+
+class EventCancelPreviewSerializer(serializers.Serializer):
+    event = serializers.IntegerField()
+    bookings = serializers.IntegerField()
+    customers = serializers.IntegerField(help_text="Summed per showtime.")
+    tickets = serializers.IntegerField()
+    refund_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    waiting = serializers.IntegerField()
+    showtimes = ShowtimePreviewSerializer(many=True, help_text="Those still to come.")
+
+
+class JobsStartedSerializer(serializers.Serializer):
+    jobs = serializers.ListField(child=serializers.IntegerField(), help_text="One per showtime.")
+
+
 class JobStartedSerializer(serializers.Serializer):
     job = serializers.IntegerField()
 

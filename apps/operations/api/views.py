@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.permissions import IsOrganizer
+from apps.catalog.selectors import event_editable
 from apps.operations import errors, selectors, services
 from apps.scheduling.selectors import slot_editable
 
@@ -57,6 +58,42 @@ class SlotCancelView(APIView):
             slot=_slot(request, slot_id), reason=data.validated_data["reason"], by=request.user
         )
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+def _event(request, event_id: int):
+    event = event_editable(request.user).filter(pk=event_id).first()
+    if event is None:
+        raise errors.EventNotFound()
+    return event
+
+
+class EventCancelView(APIView):
+    permission_classes = [IsOrganizer]
+
+    @extend_schema(
+        responses={200: s.EventCancelPreviewSerializer, 404: NOT_YOURS},
+        description="What cancelling the event would do, per showtime still to come.",
+    )
+    def get(self, request, event_id: int):
+        preview = selectors.event_cancel_preview(_event(request, event_id))
+        return Response(s.EventCancelPreviewSerializer(preview).data)
+
+    @extend_schema(
+        request=s.CancelInSerializer,
+        responses={202: s.JobsStartedSerializer, 404: NOT_YOURS},
+        description="Cancel the event now (none of its showtimes sells from then on) "
+        "and every showtime still to come, each with its own job as "
+        "`POST slots/{id}/cancel/`. Asking again returns the same jobs.",
+    )
+    def post(self, request, event_id: int):
+        data = s.CancelInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        jobs = services.event_cancel(
+            event=_event(request, event_id),
+            reason=data.validated_data["reason"],
+            by=request.user,
+        )
+        return Response({"jobs": [job.pk for job in jobs]}, status=status.HTTP_202_ACCEPTED)
 
 
 class JobView(APIView):

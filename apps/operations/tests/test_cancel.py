@@ -217,3 +217,25 @@ def test_a_mail_server_down_leaves_those_customers_for_the_retry(
     body = progress(organizer, job_id)
     assert (body["status"], body["done"], body["failed_emails"]) == ("done", 3, 0)
     assert len([m for m in mail.outbox if "cancelled" in m.subject]) == 3
+
+
+def test_cancelling_a_whole_event_cancels_each_showtime_with_its_job(
+    organizer, event, reserved_slot, general_slot, seat_ids, people
+):
+    first, second = people(2, prefix="evening")
+    book(first, reserved_slot.pk, seat_ids=seat_ids[:1])
+    book(second, general_slot.pk, quantity=3)
+    client = client_for(organizer)
+    preview = client.get(f"/api/v1/events/{event.pk}/cancel/").json()
+    assert (preview["bookings"], preview["tickets"], preview["refund_total"]) == (2, 4, "85.00")
+    assert [p["slot"] for p in preview["showtimes"]] == [reserved_slot.pk, general_slot.pk]
+
+    response = client.post(f"/api/v1/events/{event.pk}/cancel/", {"reason": "Tour called off"})
+    assert response.status_code == 202
+    jobs = response.json()["jobs"]
+    assert len(jobs) == 2 and {progress(organizer, j)["status"] for j in jobs} == {"done"}
+    event.refresh_from_db()
+    assert event.status == "cancelled"
+    assert set(Booking.objects.values_list("status", flat=True)) == {"cancelled"}
+    again = client.post(f"/api/v1/events/{event.pk}/cancel/", {"reason": "Tour called off"})
+    assert again.json()["jobs"] == jobs

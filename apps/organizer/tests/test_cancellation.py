@@ -86,3 +86,19 @@ def test_only_the_organizer_may(client, customer, other_organizer, reserved_slot
     assert client.get(page(reserved_slot)).status_code == 404
     assert client.post(page(reserved_slot), {"reason": "x"}).status_code == 404
     assert not Job.objects.exists()
+
+
+def test_the_organizer_cancels_a_whole_event(
+    client, organizer, event, reserved_slot, general_slot, seat_ids, people
+):
+    (fan,) = people(1, prefix="fan")
+    book(fan, general_slot.pk, quantity=2)
+    client.force_login(organizer)
+    url = f"/organizer/events/{event.pk}/cancel/"
+    preview = client.get(url).content.decode()
+    assert "data-bookings>1<" in preview and "data-refund>50.00<" in preview
+    assert client.post(url, {"reason": "Tour called off"})["Location"] == url
+    done = client.get(url).content.decode()
+    assert "is cancelled" in done and done.count('data-job-status="done"') == 2
+    assert set(Booking.objects.values_list("status", flat=True)) == {"cancelled"}
+    assert f'href="{url}"' in client.get("/organizer/events/").content.decode()
