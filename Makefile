@@ -37,11 +37,13 @@ lb: setup
 	$(BIN)/python -m pytest tests/lb -m lb --no-cov $(PYTEST_ARGS)
 
 # Benchmarks against PostgreSQL and Redis (DATABASE_URL/REDIS_URL, or local defaults):
-# the booking bench on one gunicorn, the door check-in bench (bench/checkin.py), then the
-# nginx topology (bench/topology.py; needs nginx).
+# the booking bench on one gunicorn, the door check-in bench (bench/checkin.py), the
+# showtime cancellation bench (bench/cancel.py), then the nginx topology
+# (bench/topology.py; needs nginx).
 bench: setup
 	$(BIN)/python bench/booking.py $(BENCH_ARGS)
 	$(BIN)/python bench/checkin.py $(CHECKIN_BENCH_ARGS)
+	$(BIN)/python bench/cancel.py $(CANCEL_BENCH_ARGS)
 	$(BIN)/python bench/topology.py $(TOPOLOGY_ARGS)
 
 # Locust scenarios, headless, against the nginx topology; reports in artifacts/loadtest/.

@@ -140,6 +140,8 @@ class Bench:
 
     def server_pids(self) -> list[int]:
         """The gunicorn master and its workers."""
+        if self.server is None:  # a bench that runs no server (bench/cancel.py)
+            return []
         children = subprocess.run(
             ["pgrep", "-P", str(self.server.pid)], capture_output=True, text=True
         ).stdout.split()
