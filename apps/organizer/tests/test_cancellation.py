@@ -47,7 +47,7 @@ def test_the_organizer_sees_what_it_will_do_then_cancels(client, organizer, rese
     # The customer's booking page says so.
     client.force_login(booked[0].user)
     mine = client.get(f"/bookings/{booked[0].pk}/").content.decode()
-    assert "by the organizer: The projector failed." in mine
+    assert "by the organizer (“The projector failed.”)" in mine
     assert 'data-refund="refunded">20.00 refunded.' in mine
 
 
