@@ -43,6 +43,12 @@ MATRIX = [
     ("post", "/api/v1/auth/register/", {"email": "x"}, dict.fromkeys(ROLES, 400)),
     ("post", "/api/v1/auth/refresh/", None, dict.fromkeys(ROLES, 401)),
     ("post", "/api/v1/auth/logout/", None, dict.fromkeys(ROLES, 204)),
+    # Password reset answers the same for every caller and every email.
+    ("post", "/api/v1/auth/password-reset/", {"email": "x@example.org"},
+     dict.fromkeys(ROLES, 202)),
+    ("post", "/api/v1/auth/password-reset/confirm/",
+     {"uid": "MQ", "token": "bad-token", "password": "a-long-passphrase-9"},
+     dict.fromkeys(ROLES, 400)),
     # Catalog and showtime reads are public; venues and screens are the organizer's own.
     ("get", "/api/v1/slots/", None, PUBLIC),
     ("get", "/api/v1/venues/", None, organizers(200)),

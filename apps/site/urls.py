@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import recovery, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,4 +14,11 @@ urlpatterns = [
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("login/", views.login, name="login"),
     path("register/", views.register, name="register"),
+    path("password-reset/", recovery.password_reset, name="password-reset"),
+    path("password-reset/sent/", recovery.password_reset_sent, name="password-reset-sent"),
+    path(
+        "password-reset/<str:uid>/<str:token>/",
+        recovery.password_reset_confirm,
+        name="password-reset-confirm",
+    ),
 ]

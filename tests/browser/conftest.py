@@ -12,6 +12,7 @@ is missing.
 from __future__ import annotations
 
 import contextlib
+import email
 import os
 import shutil
 import subprocess
@@ -61,6 +62,22 @@ class Site:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    def mail(self, to: str) -> list[str]:
+        """The plain-text body of every message the site emailed to `to`, oldest first."""
+        folder = Path(self.env["VENUE_TEST_MAIL_DIR"])
+        bodies = []
+        for path in sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime):
+            # Django's file backend: each message, then a line of 79 dashes.
+            for raw in path.read_text().split("\n" + "-" * 79 + "\n"):
+                message = email.message_from_string(raw.strip())
+                if to not in (message["To"] or ""):
+                    continue
+                for part in message.walk():
+                    if part.get_content_type() == "text/plain":
+                        bodies.append(part.get_payload(decode=True).decode())
+                        break
+        return bodies
+
     def shell(self, code: str, timeout: float = 60.0) -> str:
         """Run Python in `manage.py shell` against the served database; return its last line."""
         result = subprocess.run(
@@ -93,6 +110,7 @@ def site():
         env = sites.backend_env(
             database_url, run_dir / "static", settings="tests.browser.settings", behind_proxy=False
         )
+        env["VENUE_TEST_MAIL_DIR"] = str(run_dir / "mail")
         sites.prepare(env, static=True)
         # Keep the server's log as an artifact (registered first: runs after the stop).
         log = run_dir / "asgi-browser.log"

@@ -357,6 +357,8 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# A password-reset link works once, for this long (Django's token machinery).
+PASSWORD_RESET_TIMEOUT = env.int("VENUE_PASSWORD_RESET_SECONDS", default=3600)
 VENUE_HOLD_SECONDS = env.int("VENUE_HOLD_SECONDS", default=300)
 # Waitlist: how long an offer (seats held for the next in line) lives, and how often a
 # waiting entry may be overtaken by later, smaller ones before it blocks the line.

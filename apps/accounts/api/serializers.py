@@ -42,6 +42,16 @@ class LoginSerializer(serializers.Serializer):
     password = strict.CharField(max_length=128, write_only=True, trim_whitespace=False)
 
 
+class PasswordResetSerializer(serializers.Serializer):
+    email = strict.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = strict.CharField(max_length=64, help_text="From the emailed link.")
+    token = strict.CharField(max_length=128, help_text="From the emailed link.")
+    password = strict.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()

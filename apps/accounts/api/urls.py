@@ -10,6 +10,12 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("auth/password-reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("auth/csrf/", views.CsrfView.as_view(), name="auth-csrf"),
     path("team/members/", teams.TeamMembersView.as_view(), name="team-members"),
     path(

@@ -9,12 +9,14 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import services
+from apps.accounts import recovery, services
 from apps.accounts.authentication import enforce_csrf
 from apps.accounts.cookies import clear_auth_cookies, refresh_cookie_name, set_auth_cookies
 
 from .serializers import (
     LoginSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     RefreshInputSerializer,
     RegisterSerializer,
     TokenPairSerializer,
@@ -68,6 +70,45 @@ class LoginView(_PublicAuthView):
         data.is_valid(raise_exception=True)
         user = services.user_login(request=request, **data.validated_data)
         return _login_response(request, user)
+
+
+class PasswordResetView(_PublicAuthView):
+    """Ask for a reset link by email. The answer is the same whether or not an account
+    has this email (nobody learns who has an account); limited per client IP like
+    login, and to a few emails an hour per account."""
+
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses={202: OpenApiResponse(description="Queued: an email if the account exists.")},
+    )
+    def post(self, request):
+        data = PasswordResetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recovery.password_reset_request(
+            email=data.validated_data["email"], base_url=request.build_absolute_uri("/")
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(_PublicAuthView):
+    """Set a new password with the link's `uid` and `token`: the link is void after, and
+    every session and refresh token of the account is revoked."""
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={
+            204: OpenApiResponse(description="Password changed; log in with it."),
+            400: OpenApiResponse(
+                description="`reset_link_invalid` (used, expired or not this account's), "
+                "or `validation_error` on `password`"
+            ),
+        },
+    )
+    def post(self, request):
+        data = PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recovery.password_reset_confirm(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TokenView(_PublicAuthView):
