@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from apps.core import serializers as strict
+
 from ..models import JobStatus
 
 
 class CancelInSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = strict.CharField(
         max_length=300, help_text="Told to every customer and shown to the organizer."
     )
 
