@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 ROLES = ("anonymous", "customer", "organizer", "admin")
 PUBLIC = dict.fromkeys(ROLES, 200)
 SIGNED_IN = {"anonymous": 401, "customer": 200, "organizer": 200, "admin": 200}
+SIGNED_IN_400 = {"anonymous": 401, "customer": 400, "organizer": 400, "admin": 400}
 BAD_LOGIN = {"email": "x@example.org", "password": "wrong-one"}
 
 
@@ -43,6 +44,13 @@ MATRIX = [
     ("post", "/api/v1/auth/register/", {"email": "x"}, dict.fromkeys(ROLES, 400)),
     ("post", "/api/v1/auth/refresh/", None, dict.fromkeys(ROLES, 401)),
     ("post", "/api/v1/auth/logout/", None, dict.fromkeys(ROLES, 204)),
+    # The owner's account: signed-in users only (bodies refused past access control).
+    ("patch", "/api/v1/auth/me/profile/", {}, {**SIGNED_IN_400}),
+    ("post", "/api/v1/auth/me/email/", {}, {**SIGNED_IN_400}),
+    ("post", "/api/v1/auth/me/password/", {}, {**SIGNED_IN_400}),
+    ("post", "/api/v1/auth/verify-email/", {"token": "forged"}, dict.fromkeys(ROLES, 400)),
+    ("post", "/api/v1/auth/verify-email/resend/", None,
+     {"anonymous": 401, "customer": 202, "organizer": 202, "admin": 202}),
     # Password reset answers the same for every caller and every email.
     ("post", "/api/v1/auth/password-reset/", {"email": "x@example.org"},
      dict.fromkeys(ROLES, 202)),

@@ -43,6 +43,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log into the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the owner proved the address is theirs (the emailed link); None: not yet.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # A new address asked for, which takes effect once its link is opened.
+    pending_email = models.EmailField(blank=True, default="")
 
     objects = UserManager()
 

@@ -91,3 +91,9 @@ class CancellationClosed(Conflict):
 class CapacityBelowSold(Conflict):
     code = "capacity_below_sold"
     message = "The capacity cannot go below the places already sold or held."
+
+
+class EmailNotVerified(ApplicationError):
+    status_code = 403
+    code = "email_not_verified"
+    message = "Confirm your email address first: open the link we sent, or ask for a new one."

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import recovery, views
+from . import account, recovery, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,9 @@ urlpatterns = [
     path("bookings/<int:booking_id>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("login/", views.login, name="login"),
     path("register/", views.register, name="register"),
+    path("account/", account.account, name="account"),
+    path("account/verify/", account.verification_resend, name="verification-resend"),
+    path("verify-email/<str:token>/", account.verify_email, name="verify-email"),
     path("password-reset/", recovery.password_reset, name="password-reset"),
     path("password-reset/sent/", recovery.password_reset_sent, name="password-reset-sent"),
     path(

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from apps.accounts import services as accounts
+from apps.accounts import verification
 from apps.accounts.cookies import set_auth_cookies
 from apps.accounts.pages import login_required_page
 from apps.bookings import services as bookings
@@ -227,6 +228,11 @@ def register(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error("email", f"{exc.message} Log in instead, or use another email.")
         else:
-            messages.success(request, "Your account is ready. Welcome to VENUE.")
+            verification.verification_request(user=user, base_url=request.build_absolute_uri("/"))
+            messages.success(
+                request,
+                "Your account is ready. Welcome to VENUE. We emailed you a link to confirm "
+                "your address.",
+            )
             return _signed_in(request, user, target)
     return render(request, "site/register.html", {"form": form, "next": target})

@@ -359,6 +359,10 @@ CONTENT_SECURITY_POLICY = {
 }
 # A password-reset link works once, for this long (Django's token machinery).
 PASSWORD_RESET_TIMEOUT = env.int("VENUE_PASSWORD_RESET_SECONDS", default=3600)
+# An email-verification link works this long; with VENUE_REQUIRE_VERIFIED_EMAIL on, an
+# account whose address is not proven may hold seats but not pay.
+VENUE_EMAIL_VERIFY_SECONDS = env.int("VENUE_EMAIL_VERIFY_SECONDS", default=3 * 86400)
+VENUE_REQUIRE_VERIFIED_EMAIL = env.bool("VENUE_REQUIRE_VERIFIED_EMAIL", default=False)
 VENUE_HOLD_SECONDS = env.int("VENUE_HOLD_SECONDS", default=300)
 # Waitlist: how long an offer (seats held for the next in line) lives, and how often a
 # waiting entry may be overtaken by later, smaller ones before it blocks the line.

@@ -25,10 +25,17 @@ class NewPasswordField(strict.CharField):
 
 
 class UserSerializer(serializers.ModelSerializer):
+    email_verified = serializers.SerializerMethodField(
+        help_text="Whether the owner proved `email` is theirs (the emailed link)."
+    )
+
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "role"]
+        fields = ["id", "email", "full_name", "role", "email_verified", "pending_email"]
         read_only_fields = fields
+
+    def get_email_verified(self, user) -> bool:
+        return user.email_verified_at is not None
 
 
 class RegisterSerializer(serializers.Serializer):

@@ -9,7 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import recovery, services
+from apps.accounts import recovery, services, verification
 from apps.accounts.authentication import enforce_csrf
 from apps.accounts.cookies import clear_auth_cookies, refresh_cookie_name, set_auth_cookies
 
@@ -58,6 +58,7 @@ class RegisterView(_PublicAuthView):
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(**data.validated_data)
+        verification.verification_request(user=user, base_url=request.build_absolute_uri("/"))
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 

@@ -40,7 +40,7 @@ def test_register_creates_a_customer(api_client):
     body = response.json()
     assert body["email"] == "new.person@example.org"
     assert body["role"] == "customer"
-    assert set(body) == {"id", "email", "full_name", "role"}
+    assert set(body) == {"id", "email", "full_name", "role", "email_verified", "pending_email"}
 
 
 def test_register_refuses_a_duplicate_email_whatever_its_case(api_client, customer):
@@ -204,6 +204,8 @@ def test_token_pair_works_as_bearer(api_client, customer):
         "email": customer.email,
         "full_name": customer.full_name,
         "role": "customer",
+        "email_verified": False,
+        "pending_email": "",
     }
 
 

@@ -3,6 +3,7 @@
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 
 from apps.core.exceptions import ApplicationError, error_body
@@ -56,7 +57,12 @@ def _confirm_begin(
 def booking_confirm(
     *, user, hold_id: int, method: str, token: str, key: str, fingerprint: str
 ) -> Outcome:
-    """Pay for a hold and turn it into a booking, at most once per Idempotency-Key."""
+    """Pay for a hold and turn it into a booking, at most once per Idempotency-Key.
+
+    With VENUE_REQUIRE_VERIFIED_EMAIL on, an account whose address is not proven yet
+    cannot pay (403 `email_not_verified`); it may still hold."""
+    if settings.VENUE_REQUIRE_VERIFIED_EMAIL and user.email_verified_at is None:
+        raise errors.EmailNotVerified()
     for attempt in range(2):
         try:
             record, begun = _confirm_begin(

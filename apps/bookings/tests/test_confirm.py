@@ -420,3 +420,15 @@ def test_the_confirmation_email_carries_each_tickets_qr_code(
         line = f"{booking.reference}-{ticket.number}, code {tickets.qr_text(ticket)}"
         assert line in message.body
     assert len(parts) == len(ticket_list) == 2
+
+
+def test_unverified_accounts_hold_but_do_not_pay_when_required(customer, held, settings):
+    from apps.accounts import verification
+
+    settings.VENUE_REQUIRE_VERIFIED_EMAIL = True
+    with pytest.raises(errors.EmailNotVerified):
+        confirm(customer, held)
+    verification.verification_send(user=customer, base_url="http://testserver/")
+    token = mail.outbox[-1].body.split("/verify-email/")[1].split("/")[0]
+    customer = verification.email_verify(token=token)
+    assert confirm(customer, held).status == 201
