@@ -45,7 +45,7 @@ MATRIX = [
     ("post", "/api/v1/auth/refresh/", None, dict.fromkeys(ROLES, 401)),
     ("post", "/api/v1/auth/logout/", None, dict.fromkeys(ROLES, 204)),
     # The owner's account: signed-in users only (bodies refused past access control).
-    ("patch", "/api/v1/auth/me/profile/", {}, {**SIGNED_IN_400}),
+    ("patch", "/api/v1/auth/me/profile/", {}, SIGNED_IN),
     ("post", "/api/v1/auth/me/email/", {}, {**SIGNED_IN_400}),
     ("post", "/api/v1/auth/me/password/", {}, {**SIGNED_IN_400}),
     ("post", "/api/v1/auth/verify-email/", {"token": "forged"}, dict.fromkeys(ROLES, 400)),

@@ -74,6 +74,14 @@ CONTRACT_REFUSALS: dict[str, set[str]] = {
     "GET /api/v1/slots/": _DATE_RANGE,
     # Too common, too like the email or name: AUTH_PASSWORD_VALIDATORS beyond the length.
     "POST /api/v1/auth/register/": {"400 validation_error:password"},
+    # A link's parts no schema can prove (docs/api.md "Auth"): forged, used or expired.
+    "POST /api/v1/auth/password-reset/confirm/": {
+        "400 reset_link_invalid",
+        "400 validation_error:password",
+    },
+    "POST /api/v1/auth/verify-email/": {"400 verify_link_invalid"},
+    "POST /api/v1/auth/me/email/": {"400 wrong_password"},
+    "POST /api/v1/auth/me/password/": {"400 wrong_password", "400 validation_error:password"},
     "POST /api/v1/bookings/hold-seats/": {
         "400 invalid_seats",  # seats of another screen
         "400 seating_mismatch",  # seats for general admission, or a quantity for seats

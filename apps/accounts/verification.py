@@ -49,6 +49,10 @@ class TooManyEmails(ApplicationError):
     code = "rate_limited"
     message = "Enough emails for now: try again within the hour."
 
+    def __init__(self):
+        super().__init__(details={"retry_after": 3600})
+        self.retry_after = 3600  # the counter's window: at most that long
+
 
 def _token(user: User, email: str) -> str:
     return signing.TimestampSigner(salt=SALT).sign_object({"u": user.pk, "e": email})

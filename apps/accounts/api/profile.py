@@ -15,7 +15,7 @@ from .serializers import NewPasswordField, UserSerializer
 
 
 class ProfileSerializer(serializers.Serializer):
-    full_name = strict.CharField(max_length=150)
+    full_name = strict.CharField(max_length=150, required=False)
 
 
 class PasswordChangeSerializer(serializers.Serializer):
@@ -46,7 +46,9 @@ class ProfileView(APIView):
     def patch(self, request):
         data = ProfileSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = verification.profile_update(user=request.user, **data.validated_data)
+        user = request.user
+        if "full_name" in data.validated_data:  # a PATCH names only what changes
+            user = verification.profile_update(user=user, **data.validated_data)
         return Response(UserSerializer(user).data)
 
 

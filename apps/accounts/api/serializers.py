@@ -28,6 +28,9 @@ class UserSerializer(serializers.ModelSerializer):
     email_verified = serializers.SerializerMethodField(
         help_text="Whether the owner proved `email` is theirs (the emailed link)."
     )
+    pending_email = serializers.CharField(
+        read_only=True, help_text="A new address waiting for its link to be opened; empty if none."
+    )
 
     class Meta:
         model = User
