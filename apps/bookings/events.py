@@ -77,14 +77,21 @@ def booking_confirmed(booking, seat_ids) -> None:
     send_booking_confirmation.delay(booking.pk)
 
 
-def booking_cancelled(booking, released, refund_payment_ids) -> None:
-    for payment_id in refund_payment_ids:
-        refund_requested(payment_id)
+def booking_cancelled(booking, released, refund_payment_ids, *, tell: bool = True) -> None:
+    """`tell`: email the customer the cancellation and, once it is through, the refund.
+    False when the organizer cancelled: its job writes the customers its own email."""
     seats_released(released)
     booking_voided.send_robust(sender=None, booking=booking)  # receivers' errors are logged
+    if tell:
+        from .tasks import send_booking_cancellation
+
+        send_booking_cancellation.delay(booking.pk)
+    for payment_id in refund_payment_ids:
+        refund_requested(payment_id, notify=tell)
 
 
-def refund_requested(payment_id: int) -> None:
+def refund_requested(payment_id: int, *, notify: bool = True) -> None:
+    """Queue the refund; `notify`: email the customer once the provider has refunded."""
     from .tasks import refund_payment
 
-    refund_payment.delay(payment_id)
+    refund_payment.delay(payment_id, notify)

@@ -31,8 +31,78 @@ def purge_idempotency_records() -> int:
 @shared_task(
     name="bookings.refund_payment", autoretry_for=(Exception,), retry_backoff=True, max_retries=8
 )
-def refund_payment(payment_id: int) -> None:
-    services.payment_refund(payment_id=payment_id)
+def refund_payment(payment_id: int, notify: bool = False) -> None:
+    """Refund through the provider; `notify`: then email the customer (a separate task, so
+    a mail server that fails never runs the refund again)."""
+    if services.payment_refund(payment_id=payment_id) and notify:
+        send_refund_notice.delay(payment_id)
+
+
+def _venue_context(slot) -> dict:
+    venue = slot.screen.venue
+    return {
+        "event": slot.event,
+        "venue": venue,
+        "starts": slot.starts_at,
+        "zone": venue.timezone,
+    }
+
+
+@shared_task(name="bookings.send_booking_cancellation")
+def send_booking_cancellation(booking_id: int) -> None:
+    """Email the customer that their booking is cancelled and what will be refunded."""
+    from django.db.models import Sum
+
+    from .models import Booking, Payment
+
+    booking = (
+        Booking.objects.select_related("user", "slot__event", "slot__screen__venue")
+        .filter(pk=booking_id, status=Booking.Status.CANCELLED)
+        .first()
+    )
+    if booking is None:
+        return
+    amount = booking.payments.filter(
+        status__in=[Payment.Status.REFUND_PENDING, Payment.Status.REFUNDED]
+    ).aggregate(total=Sum("amount"))["total"]
+    send_templated(
+        "bookings/email/booking_cancelled",
+        {
+            "name": booking.user.full_name or booking.user.email,
+            "booking": booking,
+            "amount": amount,
+            **_venue_context(booking.slot),
+        },
+        to=[booking.user.email],
+        tz=booking.slot.screen.venue.tzinfo,
+    )
+
+
+@shared_task(name="bookings.send_refund_notice")
+def send_refund_notice(payment_id: int) -> None:
+    """Email the customer that a payment was refunded (of a cancelled booking, or a charge
+    whose booking could not be made)."""
+    from .models import Payment
+
+    payment = (
+        Payment.objects.select_related("user", "booking", "slot__event", "slot__screen__venue")
+        .filter(pk=payment_id, status=Payment.Status.REFUNDED)
+        .first()
+    )
+    if payment is None:
+        return
+    send_templated(
+        "bookings/email/refund_issued",
+        {
+            "name": payment.user.full_name or payment.user.email,
+            "payment": payment,
+            "booking": payment.booking,
+            "amount": payment.amount,
+            **_venue_context(payment.slot),
+        },
+        to=[payment.user.email],
+        tz=payment.slot.screen.venue.tzinfo,
+    )
 
 
 @shared_task(name="bookings.send_booking_confirmation")

@@ -57,7 +57,8 @@ def booking_cancel(*, booking_id: int, user=None, by_organizer: bool = False) ->
             status=Payment.Status.REFUND_PENDING, updated_at=timezone.now()
         )
         transaction.on_commit(
-            lambda: events.booking_cancelled(booking, released, refunds), robust=True
+            lambda: events.booking_cancelled(booking, released, refunds, tell=not by_organizer),
+            robust=True,
         )
     return booking
 

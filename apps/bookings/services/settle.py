@@ -293,10 +293,10 @@ def payments_reconcile(*, older_than: timedelta | None = None) -> int:
     return settled
 
 
-def payment_refund(*, payment_id: int) -> None:
-    """Refund a payment marked refund_pending (idempotent). The payment's row stays locked
-    while the provider refunds, so two runs (a redelivered task, the reconciler) never
-    refund one payment twice."""
+def payment_refund(*, payment_id: int) -> bool:
+    """Refund a payment marked refund_pending (idempotent); True if this call refunded it.
+    The payment's row stays locked while the provider refunds, so two runs (a redelivered
+    task, the reconciler) never refund one payment twice."""
     with transaction.atomic(durable=True):
         payment = (
             Payment.objects.select_for_update(skip_locked=True)
@@ -304,8 +304,9 @@ def payment_refund(*, payment_id: int) -> None:
             .first()
         )
         if payment is None:
-            return
+            return False
         if payment.provider_ref:
             get_provider(payment.provider).refund(ref=payment.provider_ref, amount=payment.amount)
         _payment_set(payment, Payment.Status.REFUNDED)
     logger.info("payment %s refunded", payment_id)
+    return True
