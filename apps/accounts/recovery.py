@@ -14,17 +14,15 @@ when it commits (access tokens carry the password's hash and fail at once, and t
 admin's sessions lapse with the old hash).
 """
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework import exceptions
 
+from apps.core.cache import count_this_hour
 from apps.core.exceptions import ApplicationError
 from apps.core.mail import send_templated
 
@@ -59,14 +57,7 @@ def password_reset_send(*, email: str, base_url: str) -> bool:
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user is None:
         return False
-    key = "reset-emails:" + hashlib.sha256(str(user.pk).encode()).hexdigest()[:16]
-    cache.add(key, 0, 3600)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        sent = 1
-    if sent > RESET_EMAILS_PER_HOUR:
+    if count_this_hour("reset-emails", user.pk) > RESET_EMAILS_PER_HOUR:
         audit("password_reset_throttled", target_user_id=user.pk)
         return False
     minutes = settings.PASSWORD_RESET_TIMEOUT // 60

@@ -12,17 +12,15 @@ browse and hold seats but not pay (`bookings` refuses the confirm with 403
 `email_not_verified`).
 """
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from apps.core.cache import count_this_hour
 from apps.core.exceptions import ApplicationError
 from apps.core.mail import send_templated
 
@@ -62,16 +60,6 @@ def _link(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/verify-email/{token}/"
 
 
-def _count(user: User) -> int:
-    key = "verify-emails:" + hashlib.sha256(str(user.pk).encode()).hexdigest()[:16]
-    cache.add(key, 0, 3600)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        return 1
-
-
 def verification_request(*, user: User, base_url: str) -> None:
     """Queue the first link of a new account (registration answers without waiting)."""
     from .tasks import send_verification
@@ -85,7 +73,7 @@ def verification_send(*, user: User, base_url: str) -> None:
     email = user.pending_email or user.email
     if not user.pending_email and user.email_verified_at is not None:
         return  # nothing to prove
-    if _count(user) > EMAILS_PER_HOUR:
+    if count_this_hour("verify-emails", user.pk) > EMAILS_PER_HOUR:
         raise TooManyEmails()
     send_templated(
         "accounts/email/verify_email",

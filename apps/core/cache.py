@@ -142,3 +142,16 @@ def cached(key: str, build: Callable[[], Any], timeout: int = DEFAULT_TIMEOUT) -
         except Exception:
             logger.warning("cache unavailable: write failed", exc_info=True)
     return value
+
+
+def count_this_hour(namespace: str, subject: Any) -> int:
+    """Add one to `subject`'s counter in `namespace` and return it; counters start afresh
+    an hour after their first count (emails per account per hour). The subject is hashed,
+    so keys carry no ids or addresses."""
+    key = f"{namespace}:" + hashlib.sha256(str(subject).encode()).hexdigest()[:16]
+    cache.add(key, 0, 3600)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 3600)
+        return 1
