@@ -29,6 +29,7 @@ def test_the_organizer_sees_what_it_will_do_then_cancels(client, organizer, rese
     preview = client.get(page(reserved_slot)).content.decode()
     assert "data-bookings>2<" in preview and "data-tickets>4<" in preview
     assert "data-refund>40.00<" in preview
+    assert f'<a href="/organizer/slots/{reserved_slot.pk}/bookings/">Keep it</a>' in preview
     assert Booking.objects.filter(status="confirmed").count() == 2  # nothing done yet
 
     response = client.post(page(reserved_slot), {"reason": "The projector failed."})
