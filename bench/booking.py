@@ -57,6 +57,56 @@ def admin_connection(url: str) -> psycopg.Connection:
     )
 
 
+def general_showtime(title: str, capacity: int):
+    """A published concert with one general-admission showtime tomorrow, made through the
+    services (call inside a configured Django); returns (organizer, slot)."""
+    from apps.accounts.models import Role, User
+    from apps.catalog import services as catalog
+    from apps.catalog.models import EventStatus, EventType
+    from apps.scheduling.services import slot_create
+
+    organizer = User.objects.create_user(
+        f"org-{uuid.uuid4().hex[:6]}@bench.test", None, role=Role.ORGANIZER
+    )
+    event = catalog.event_create(
+        organizer=organizer, type=EventType.CONCERT, title=title,
+        city="Porto", status=EventStatus.PUBLISHED,
+    )  # fmt: skip
+    venue = catalog.venue_create(organizer=organizer, name="Bench arena", city="Porto")
+    screen = catalog.screen_create(venue=venue, name="Floor")
+    starts = datetime.now(UTC) + timedelta(days=1)
+    slot = slot_create(
+        event=event, screen=screen, seating="general", capacity=capacity,
+        starts_at=starts, ends_at=starts + timedelta(hours=3), prices={"general": "20.00"},
+    )  # fmt: skip
+    return organizer, slot
+
+
+def sell_general(slot, sizes: list[int]) -> None:
+    """One new customer per size, each holding and paying that many places of `slot` as
+    the API does (booking services, test provider); raises if a booking fails."""
+    from apps.accounts.models import User
+    from apps.bookings import services as bookings
+
+    tag = uuid.uuid4().hex[:6]
+    User.objects.bulk_create(
+        [
+            User(email=f"fan{i}-{tag}@bench.test", full_name=f"Fan {i}", password="!")
+            for i in range(len(sizes))
+        ]
+    )
+    fans = User.objects.filter(email__endswith=f"-{tag}@bench.test").order_by("id")
+    for fan, size in zip(fans, sizes, strict=True):
+        hold = bookings.hold_create(user=fan, slot_id=slot.pk, quantity=size)
+        body = {"hold": hold.pk, "payment": {"method": "test", "token": "ok"}}
+        outcome = bookings.booking_confirm(
+            user=fan, hold_id=hold.pk, method="test", token="ok",
+            key=f"bench-{hold.pk}", fingerprint=bookings.request_fingerprint(body),
+        )  # fmt: skip
+        if outcome.status != 201:
+            raise RuntimeError(f"booking failed: {outcome.status} {outcome.body}")
+
+
 class Bench:
     def __init__(self, args):
         self.args = args

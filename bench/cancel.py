@@ -17,16 +17,14 @@ customer told once; exits non-zero otherwise.
 import argparse
 import sys
 import time
-import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from booking import Bench  # noqa: E402
+from booking import Bench, general_showtime, sell_general  # noqa: E402
 
 
 class CancelBench:
@@ -35,43 +33,9 @@ class CancelBench:
         self.base = Bench(args)
 
     def sell_out(self):
-        from apps.accounts.models import Role, User
-        from apps.bookings import services as bookings
-        from apps.catalog import services as catalog
-        from apps.catalog.models import EventStatus, EventType
-        from apps.scheduling.services import slot_create
-
         args = self.args
-        organizer = User.objects.create_user(
-            f"org-{uuid.uuid4().hex[:6]}@bench.test", None, role=Role.ORGANIZER
-        )
-        event = catalog.event_create(
-            organizer=organizer, type=EventType.CONCERT, title="Cancelled night",
-            city="Porto", status=EventStatus.PUBLISHED,
-        )  # fmt: skip
-        venue = catalog.venue_create(organizer=organizer, name="Bench arena", city="Porto")
-        screen = catalog.screen_create(venue=venue, name="Floor")
-        starts = datetime.now(UTC) + timedelta(days=1)
-        slot = slot_create(
-            event=event, screen=screen, seating="general",
-            capacity=args.bookings * args.per_booking, starts_at=starts,
-            ends_at=starts + timedelta(hours=3), prices={"general": "20.00"},
-        )  # fmt: skip
-        User.objects.bulk_create(
-            [
-                User(email=f"fan{i}@cancel.bench.test", full_name=f"Fan {i}", password="!")
-                for i in range(args.bookings)
-            ]
-        )
-        for fan in User.objects.filter(email__endswith="@cancel.bench.test").order_by("id"):
-            hold = bookings.hold_create(user=fan, slot_id=slot.pk, quantity=args.per_booking)
-            body = {"hold": hold.pk, "payment": {"method": "test", "token": "ok"}}
-            outcome = bookings.booking_confirm(
-                user=fan, hold_id=hold.pk, method="test", token="ok",
-                key=f"bench-{hold.pk}", fingerprint=bookings.request_fingerprint(body),
-            )  # fmt: skip
-            if outcome.status != 201:
-                raise RuntimeError(f"booking failed: {outcome.status} {outcome.body}")
+        organizer, slot = general_showtime("Cancelled night", args.bookings * args.per_booking)
+        sell_general(slot, [args.per_booking] * args.bookings)
         return organizer, slot
 
     def run(self) -> int:

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from booking import Bench, percentile  # noqa: E402
+from booking import Bench, general_showtime, percentile, sell_general  # noqa: E402
 
 SCAN_URL = "/api/v1/checkin/scan/"
 PER_BOOKING = 10  # the most one hold may take (bookings.services.holds.MAX_SEATS_PER_HOLD)
@@ -48,26 +48,9 @@ class CheckinBench:
     # --- setup, in process, through the services
 
     def make_showtime(self):
-        from apps.accounts.models import Role, User
-        from apps.catalog import services as catalog
-        from apps.catalog.models import EventStatus, EventType
         from apps.checkin import services as checkin
-        from apps.scheduling.services import slot_create
 
-        organizer = User.objects.create_user(
-            f"org-{uuid.uuid4().hex[:6]}@bench.test", None, role=Role.ORGANIZER
-        )
-        event = catalog.event_create(
-            organizer=organizer, type=EventType.CONCERT, title="Door bench night",
-            city="Porto", status=EventStatus.PUBLISHED,
-        )  # fmt: skip
-        venue = catalog.venue_create(organizer=organizer, name="Bench arena", city="Porto")
-        screen = catalog.screen_create(venue=venue, name="Floor")
-        starts = datetime.now(UTC) + timedelta(days=1)
-        slot = slot_create(
-            event=event, screen=screen, seating="general", capacity=self.args.tickets,
-            starts_at=starts, ends_at=starts + timedelta(hours=3), prices={"general": "20.00"},
-        )  # fmt: skip
+        organizer, slot = general_showtime("Door bench night", self.args.tickets)
         checkin.checkin_window_set(
             slot=slot, opens_at=datetime.now(UTC) - timedelta(hours=1), closes_at=None
         )
@@ -76,32 +59,16 @@ class CheckinBench:
     def sell_out(self, slot) -> list[str]:
         """Bookings of up to 10 tickets each, held and paid as the API does; the QR
         texts of all their tickets."""
-        from apps.accounts.models import User
-        from apps.bookings import services as bookings
         from apps.bookings.models import Ticket
         from apps.bookings.tickets import qr_text
 
-        tag = uuid.uuid4().hex[:6]
-        sizes = [
-            min(PER_BOOKING, self.args.tickets - start)
-            for start in range(0, self.args.tickets, PER_BOOKING)
-        ]
-        User.objects.bulk_create(
+        sell_general(
+            slot,
             [
-                User(email=f"fan{i}-{tag}@bench.test", full_name=f"Fan {i}", password="!")
-                for i in range(len(sizes))
-            ]
+                min(PER_BOOKING, self.args.tickets - start)
+                for start in range(0, self.args.tickets, PER_BOOKING)
+            ],
         )
-        fans = User.objects.filter(email__endswith=f"-{tag}@bench.test").order_by("id")
-        for fan, size in zip(fans, sizes, strict=True):
-            hold = bookings.hold_create(user=fan, slot_id=slot.pk, quantity=size)
-            body = {"hold": hold.pk, "payment": {"method": "test", "token": "ok"}}
-            outcome = bookings.booking_confirm(
-                user=fan, hold_id=hold.pk, method="test", token="ok",
-                key=f"bench-{hold.pk}", fingerprint=bookings.request_fingerprint(body),
-            )  # fmt: skip
-            if outcome.status != 201:
-                raise RuntimeError(f"booking failed: {outcome.status} {outcome.body}")
         tickets = Ticket.objects.filter(booking__slot=slot).order_by("id")
         return [qr_text(ticket) for ticket in tickets]
 
