@@ -36,6 +36,7 @@ NEW_VENUE = {"name": "Hall", "city": "Faro"}
 MATRIX = [
     ("get", "/api/v1/", None, PUBLIC),
     ("get", "/api/v1/auth/me/", None, SIGNED_IN),
+    ("get", "/api/v1/tickets/", None, SIGNED_IN),  # tickets given to you: your own list
     ("get", "/api/v1/auth/csrf/", None, dict.fromkeys(ROLES, 204)),
     # Public auth endpoints answer the same whoever asks; bad credentials are 401 for all.
     ("post", "/api/v1/auth/login/", BAD_LOGIN, dict.fromkeys(ROLES, 401)),
@@ -48,6 +49,9 @@ MATRIX = [
     ("patch", "/api/v1/auth/me/profile/", {}, SIGNED_IN),
     ("post", "/api/v1/auth/me/email/", {}, {**SIGNED_IN_400}),
     ("post", "/api/v1/auth/me/password/", {}, {**SIGNED_IN_400}),
+    # Your data: the export, and deleting (a wrong password erases nothing, for any role).
+    ("get", "/api/v1/auth/me/export/", None, SIGNED_IN),
+    ("delete", "/api/v1/auth/me/", {"password": "wrong-one"}, SIGNED_IN_400),
     ("post", "/api/v1/auth/verify-email/", {"token": "forged"}, dict.fromkeys(ROLES, 400)),
     ("post", "/api/v1/auth/verify-email/resend/", None,
      {"anonymous": 401, "customer": 202, "organizer": 202, "admin": 202}),
@@ -72,6 +76,9 @@ MATRIX = [
     # The door, for a showtime nobody has: staff get 404, everyone else no further than 403.
     ("post", "/api/v1/checkin/scan/", {"slot": 999999, "code": "VT1.AE.X", "gate": "g"},
      organizers(404)),
+    # Stripe's webhook: no account at all, only its signature (none here: 400 for everyone).
+    ("post", "/api/v1/payments/stripe/webhook/", {"type": "payment_intent.succeeded"},
+     dict.fromkeys(ROLES, 400)),
     ("post", "/api/v1/checkin/upload/",
      {"slot": 999999, "gate": "g", "scans": [{"ref": "1", "code": "x",
                                               "scanned_at": "2026-01-01T00:00:00Z"}]},

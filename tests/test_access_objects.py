@@ -87,8 +87,17 @@ MATRIX = [
     ("get", "/api/v1/bookings/", None, signed_in(200)),
     ("get", "/api/v1/holds/", None, signed_in(200)),
     ("get", "/api/v1/bookings/{booking}/", None, {**signed_in(404), "customer": 200}),
+    ("get", "/api/v1/bookings/{booking}/tickets.pdf", None, {**signed_in(404), "customer": 200}),
+    ("get", "/api/v1/bookings/{booking}/calendar.ics", None, {**signed_in(404), "customer": 200}),
     ("post", "/api/v1/bookings/{booking}/cancel/", None, {**signed_in(404), "customer": 200}),
+    # Giving a ticket away: whoever holds it now (the buyer here), by either path.
+    ("post", "/api/v1/bookings/{booking}/tickets/{number}/transfer/",
+     {"email": "friend@objects.example.org"}, {**signed_in(404), "customer": 200}),
+    ("post", "/api/v1/tickets/{ticket}/transfer/", {"email": "friend@objects.example.org"},
+     {**signed_in(404), "customer": 200}),
     ("delete", "/api/v1/holds/{hold}/", None, {**signed_in(404), "customer": 204}),
+    # A payment's status (polled after 3-D Secure): its payer's only.
+    ("get", "/api/v1/payments/{payment}/", None, {**signed_in(404), "customer": 200}),
     ("post", "/api/v1/bookings/hold-seats/", {"slot": "{slot}", "quantity": 1}, signed_in(400)),
     ("post", "/api/v1/bookings/confirm/", {"hold": "{hold}"}, signed_in(400)),
     # Waitlist: joining a showtime with free seats is refused; summaries are the organizer's.
@@ -195,6 +204,8 @@ def world():
         "event": event.pk, "venue": venue.pk, "screen": screen.pk, "slot": slot.pk,
         "booking": booking.pk, "hold": hold.pk, "movie": movie.pk, "job": job.pk,
         "member": member.pk, "cancel_job": cancel_job.pk,
+        "ticket": booking.tickets.get().pk, "number": 1,
+        "payment": booking.payments.get().pk,
     }  # fmt: skip
     clients = {"anonymous": APIClient()}
     for role, user in users.items():

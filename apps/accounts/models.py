@@ -63,6 +63,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    # Where a deleted account's address goes (`accounts.privacy`): never delivered.
+    ERASED_DOMAIN = "deleted.invalid"
+
+    @property
+    def erased(self) -> bool:
+        """Deleted by its owner: no personal data left (the organizers' books say so)."""
+        return not self.is_active and self.email.endswith("@" + self.ERASED_DOMAIN)
+
     def clean(self) -> None:
         super().clean()
         self.email = User.objects.normalize_email(self.email)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework import exceptions
@@ -87,7 +88,10 @@ def reset_user(uid: str, token: str) -> User | None:
 
 
 def password_reset_confirm(*, uid: str, token: str, password: str) -> User:
-    """Set the new password of the account the link names; the link is void after."""
+    """Set the new password of the account the link names; the link is void after.
+
+    The link went to the account's address, so opening it proves that address too: an
+    account not yet confirmed (one made for a ticket given to it, say) is confirmed."""
     user = reset_user(uid, token)
     if user is None:
         raise ResetLinkInvalid()
@@ -96,5 +100,10 @@ def password_reset_confirm(*, uid: str, token: str, password: str) -> User:
     except DjangoValidationError as exc:
         raise exceptions.ValidationError({"password": list(exc.messages)}) from exc
     user_password_set(user=user, password=password)
+    if user.email_verified_at is None:  # one statement of its own, after the password
+        user.email_verified_at = timezone.now()
+        User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(
+            email_verified_at=user.email_verified_at
+        )
     audit("password_reset", target_user_id=user.pk)
     return user

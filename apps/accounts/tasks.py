@@ -22,3 +22,11 @@ def send_verification(user_id: int, base_url: str) -> None:
     if user is not None:
         with contextlib.suppress(TooManyEmails):
             verification_send(user=user, base_url=base_url)
+
+
+@shared_task(name="accounts.send_account_deleted")
+def send_account_deleted(email: str) -> None:
+    """Tell the old address of a deleted account that it is gone (queued after commit)."""
+    from .privacy import account_deleted_send
+
+    account_deleted_send(email=email)

@@ -97,3 +97,33 @@ class EmailNotVerified(ApplicationError):
     status_code = 403
     code = "email_not_verified"
     message = "Confirm your email address first: open the link we sent, or ask for a new one."
+
+
+class TicketNotFound(NotFound):
+    code = "ticket_not_found"
+    message = "No such ticket of yours. A ticket you gave away is no longer yours to give."
+
+
+class TicketUsed(Conflict):
+    code = "ticket_used"
+    message = "This ticket was used at the door; it can no longer be given away."
+
+
+class TicketCancelled(Conflict):
+    code = "ticket_cancelled"
+    message = "This ticket is cancelled; it can no longer be given away."
+
+
+class TransferClosed(Conflict):
+    code = "transfer_closed"
+    message = "The showtime has started (or was called off); its tickets can no longer be given."
+
+
+class TransferToSelf(ApplicationError):
+    code = "transfer_to_self"
+    message = "This ticket is yours already: give it to someone else's email address."
+
+
+class TransferRecipientInvalid(ApplicationError):
+    code = "transfer_recipient_invalid"
+    message = "This ticket cannot be given to that address. Try another one."

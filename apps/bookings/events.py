@@ -21,6 +21,9 @@ seats_freed = Signal()
 booking_made = Signal()
 # Sent with `booking` after a booking's cancellation commits (the door recounts).
 booking_voided = Signal()
+# Sent with `ticket_id` and `slot_id` after a ticket's QR text changed (a transfer): the
+# door's offline lists still hold the old one.
+ticket_reissued = Signal()
 
 
 def _announce_freed(slot_id: int) -> None:
@@ -88,6 +91,20 @@ def booking_cancelled(booking, released, refund_payment_ids, *, tell: bool = Tru
         send_booking_cancellation.delay(booking.pk)
     for payment_id in refund_payment_ids:
         refund_requested(payment_id, notify=tell)
+    if booking.tickets.filter(holder__isnull=False).exists():
+        from .tasks import send_transferred_tickets_cancelled
+
+        # Whoever cancelled, the people given its tickets are told they no longer admit.
+        send_transferred_tickets_cancelled.delay(booking.pk)
+
+
+def ticket_transferred(transfer, *, slot_id: int, base_url: str) -> None:
+    """Both people are emailed; the door hears that the ticket's QR text changed."""
+    from .tasks import send_ticket_given, send_ticket_received
+
+    ticket_reissued.send_robust(sender=None, ticket_id=transfer.ticket_id, slot_id=slot_id)
+    send_ticket_received.delay(transfer.pk, base_url)
+    send_ticket_given.delay(transfer.pk)
 
 
 def refund_requested(payment_id: int, *, notify: bool = True) -> None:

@@ -24,6 +24,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 REFERENCE_LENGTH = 8
@@ -52,7 +53,9 @@ class Hold(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PURCHASE)
     expires_at = models.DateTimeField(db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When the showtime was judged on sale for it (the database's clock, as expires_at):
+    # a hold is never dated after the cancellation that would have refused it.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["id"]
@@ -158,7 +161,9 @@ class Ticket(models.Model):
 
     `status`: `valid` until the door admits it (`used`; an exit scan of an event with
     re-entry makes it `valid` again), `cancelled` with its booking. `code` is the
-    secret its QR text is signed with (`bookings.tickets`)."""
+    secret its QR text is signed with (`bookings.tickets`). `holder`: who holds it
+    now, null while the booking's buyer does; a transfer (`services.ticket_transfer`)
+    names the recipient and gives it a new `code`, so the old QR text stops admitting."""
 
     class Status(models.TextChoices):
         VALID = "valid", "Valid"
@@ -170,6 +175,13 @@ class Ticket(models.Model):
     number = models.PositiveSmallIntegerField()
     code = models.CharField(max_length=32, unique=True, default=new_ticket_code)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALID)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held_tickets",
+    )
 
     class Meta:
         ordering = ["booking_id", "number"]
@@ -185,6 +197,26 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking.reference}-{self.number}"
+
+
+class TicketTransfer(models.Model):
+    """One hand-over of a ticket by its holder to another person, by email."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transfers")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    to_email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id} to {self.to_email}"
 
 
 class Payment(models.Model):

@@ -1,12 +1,19 @@
-"""Payment providers: one interface (charge, refund, lookup), chosen by settings.
+"""Payment providers: one interface (charge, refund, lookup, state, abandon), chosen by settings.
 
 `VENUE_PAYMENT_PROVIDERS` maps a method name (the `payment.method` of a
 confirm request) to a provider class. The `test` provider ships: token `ok`
-succeeds, `decline` is declined, `error` simulates an outage. Real providers
-(Stripe, Adyen, ...) implement the same three methods.
+succeeds, `decline` is declined, `error` simulates an outage. `stripe`
+(`apps.bookings.stripe_provider`) is added when `STRIPE_SECRET_KEY` is set.
+
+A charge may end at once (ok, or declined) or stay pending: the customer must
+act first (3-D Secure, at `action_url`), or the provider is still processing.
+Settlers then ask `state` where it stands, and `abandon` a charge nobody will
+finish. The defaults of `state` and `abandon` suit a provider whose charges
+always end at once (`test`): `state` is `lookup`.
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,16 +28,36 @@ class ProviderUnavailable(Exception):
 
 @dataclass(frozen=True)
 class ChargeResult:
+    """`ok`: charged (`ref`). `pending`: not finished either way (`ok` is False): the
+    customer must act first (`needs_customer`: 3-D Secure, at `action_url` when it is a
+    page), or the provider is processing, or the outcome is not known yet. Neither:
+    declined, or nothing was charged (`reason`)."""
+
     ok: bool
     ref: str = ""
     reason: str = ""
+    pending: bool = False
+    needs_customer: bool = False
+    action_url: str = ""
 
 
 class PaymentProvider:
     name = ""
 
-    def charge(self, *, amount: Decimal, token: str, key: str) -> ChargeResult:
-        """Charge `amount`; the same `key` never charges twice."""
+    def charge(
+        self,
+        *,
+        amount: Decimal,
+        token: str,
+        key: str,
+        remember: Callable[[str], bool] | None = None,
+        return_url: str = "",
+    ) -> ChargeResult:
+        """Charge `amount`; the same `key` never charges twice. Raise ProviderUnavailable
+        only when nothing was charged. A provider that names the charge before any money
+        moves calls `remember(ref)` first, and moves none if it answers False (the payment
+        was given up meanwhile). `return_url`: where the customer comes back to after
+        acting at `action_url`."""
         raise NotImplementedError
 
     def refund(self, *, ref: str, amount: Decimal) -> None:
@@ -40,13 +67,32 @@ class PaymentProvider:
         """Return the ref of the charge made with `key`, if any (for reconciliation)."""
         raise NotImplementedError
 
+    def state(self, *, key: str, ref: str = "") -> ChargeResult:
+        """Where the charge of a pending payment stands (`ref` if it was remembered)."""
+        found = self.lookup(key=key)
+        if found:
+            return ChargeResult(ok=True, ref=found)
+        return ChargeResult(ok=False, reason="no charge found at the provider")
+
+    def abandon(self, *, ref: str) -> ChargeResult:
+        """Stop waiting for a pending charge (cancel it); answer where it ended."""
+        return ChargeResult(ok=False, ref=ref, reason="abandoned")
+
 
 class TestProvider(PaymentProvider):
     """A provider for development and tests, with its own ledger table."""
 
     name = "test"
 
-    def charge(self, *, amount: Decimal, token: str, key: str) -> ChargeResult:
+    def charge(
+        self,
+        *,
+        amount: Decimal,
+        token: str,
+        key: str,
+        remember: Callable[[str], bool] | None = None,
+        return_url: str = "",
+    ) -> ChargeResult:
         from .models import TestProviderCharge
 
         if token == "error":
@@ -71,7 +117,8 @@ class TestProvider(PaymentProvider):
 
 
 def provider_names() -> list[str]:
-    return list(settings.VENUE_PAYMENT_PROVIDERS)
+    """The methods a confirm accepts now (VENUE_PAYMENT_METHODS, of the known providers)."""
+    return [m for m in settings.VENUE_PAYMENT_METHODS if m in settings.VENUE_PAYMENT_PROVIDERS]
 
 
 def get_provider(name: str) -> PaymentProvider:

@@ -161,21 +161,72 @@ def hold_payload(hold: Hold) -> dict[str, Any]:
 
 
 def booking_list(user) -> QuerySet[Booking]:
-    return Booking.objects.filter(user=user).prefetch_related("tickets").order_by("-id")
+    # `tickets__holder`: no query unless a ticket was given away (no ids to look up).
+    return Booking.objects.filter(user=user).prefetch_related("tickets__holder").order_by("-id")
 
 
 def booking_get(user, booking_id: int) -> Booking | None:
     return booking_list(user).filter(pk=booking_id).select_related("slot__event").first()
 
 
-def ticket_body(ticket: Ticket) -> dict[str, Any]:
-    """A ticket as the booking detail shows it: its status and the QR text and image."""
+def mask_email(email: str) -> str:
+    """`r***@example.com`: enough for the giver to recognise, not to harvest."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def ticket_body(ticket: Ticket, *, buyer_id: int) -> dict[str, Any]:
+    """A ticket as the booking detail shows it: its status and the QR text and image.
+
+    A ticket given away (its holder is not the buyer) shows to whom, masked, and none
+    of its secrets: the QR text is the holder's now."""
+    if ticket.holder_id is not None and ticket.holder_id != buyer_id:
+        return {
+            "number": ticket.number,
+            "seat": ticket.seat_id,
+            "code": None,
+            "status": ticket.status,
+            "qr": None,
+            "qr_svg": None,
+            "transferred_to": mask_email(ticket.holder.email),
+        }
     qr = qr_text(ticket)
     return {
         "number": ticket.number,
         "seat": ticket.seat_id,
         "code": ticket.code,
         "status": ticket.status,
+        "qr": qr,
+        "qr_svg": qr_svg_uri(qr),
+        "transferred_to": None,
+    }
+
+
+def held_tickets(user) -> QuerySet[Ticket]:
+    """The tickets `user` holds because someone gave them (their own bookings' tickets
+    are with those bookings), soonest showtime first."""
+    return (
+        Ticket.objects.filter(holder=user)
+        .select_related("seat", "booking__slot__event", "booking__slot__screen__venue")
+        .order_by("booking__slot__starts_at", "booking_id", "number")
+    )
+
+
+def held_ticket_payload(ticket: Ticket) -> dict[str, Any]:
+    """A ticket given to its holder, as `GET tickets/` and "My bookings" show it."""
+    slot = ticket.booking.slot
+    qr = qr_text(ticket)
+    return {
+        "id": ticket.pk,
+        "booking_reference": ticket.booking.reference,
+        "number": ticket.number,
+        "slot": slot.pk,
+        "event_title": slot.event.title,
+        "starts_at": slot.starts_at.isoformat().replace("+00:00", "Z"),
+        "seat": ticket.seat_id,
+        "seat_label": ticket.seat.label if ticket.seat else None,
+        "status": ticket.status,
+        "booking_status": ticket.booking.status,
         "qr": qr,
         "qr_svg": qr_svg_uri(qr),
     }
@@ -197,5 +248,5 @@ def booking_payload(
         "created_at": booking.created_at.isoformat().replace("+00:00", "Z"),
     }
     if with_qr:
-        payload["tickets"] = [ticket_body(t) for t in tickets]
+        payload["tickets"] = [ticket_body(t, buyer_id=booking.user_id) for t in tickets]
     return payload

@@ -107,7 +107,9 @@ def send_refund_notice(payment_id: int) -> None:
 
 @shared_task(name="bookings.send_booking_confirmation")
 def send_booking_confirmation(booking_id: int) -> None:
-    """Email the customer their booking, with the showtime in the venue's time zone."""
+    """Email the customer their booking, with the showtime in the venue's time zone, the
+    tickets as a PDF and the showtime as an .ics file attached."""
+    from . import documents
     from .models import Booking
 
     booking = (
@@ -130,6 +132,7 @@ def send_booking_confirmation(booking_id: int) -> None:
         }
         for t in tickets
     ]
+    pdf_name, ics_name = documents.filename(booking, "pdf"), documents.filename(booking, "ics")
     send_templated(
         "bookings/email/booking_confirmed",
         {
@@ -141,8 +144,39 @@ def send_booking_confirmation(booking_id: int) -> None:
             "zone": venue.timezone,
             "seats": seats,
             "tickets": door,
+            "pdf_name": pdf_name,
+            "ics_name": ics_name,
         },
         to=[booking.user.email],
         tz=venue.tzinfo,
         images={ticket["cid"]: qr_png(ticket["qr"]) for ticket in door},
+        attachments=[
+            (pdf_name, documents.tickets_pdf(booking, tickets=tickets), "application/pdf"),
+            (ics_name, documents.booking_ics(booking, tickets=tickets), "text/calendar"),
+        ],
     )
+
+
+@shared_task(name="bookings.send_ticket_received")
+def send_ticket_received(transfer_id: int, base_url: str) -> None:
+    """Email a ticket's recipient the ticket and its new QR code (and a set-password
+    link if the transfer made their account)."""
+    from .transfer_emails import ticket_received_send
+
+    ticket_received_send(transfer_id=transfer_id, base_url=base_url)
+
+
+@shared_task(name="bookings.send_ticket_given")
+def send_ticket_given(transfer_id: int) -> None:
+    """Tell whoever gave a ticket away that it is done."""
+    from .transfer_emails import ticket_given_send
+
+    ticket_given_send(transfer_id=transfer_id)
+
+
+@shared_task(name="bookings.send_transferred_tickets_cancelled")
+def send_transferred_tickets_cancelled(booking_id: int) -> int:
+    """Tell the people given tickets of a cancelled booking that those no longer admit."""
+    from .transfer_emails import transferred_tickets_cancelled_send
+
+    return transferred_tickets_cancelled_send(booking_id=booking_id)

@@ -5,6 +5,8 @@
   `checkin.<slot id>`).
 - `events.door_settings_changed_signal` (a window or the event's re-entry rule): the
   gates are told to download their list again, which carries the settings.
+- A ticket given to someone else (`bookings.events.ticket_reissued`) has a new QR text:
+  the gates are told to download their list again, since theirs holds the old one.
 - A booking confirmed or cancelled changes what the door expects: its counts are
   read and sent, but only for a door somebody is watching now (`consumers.watched`),
   so selling tickets weeks ahead costs the booking path one cache read.
@@ -55,3 +57,9 @@ def recount_on_booking(sender, booking, **kwargs) -> None:
 @receiver(booking_events.booking_voided)
 def recount_on_cancellation(sender, booking, **kwargs) -> None:
     _recount(booking.slot_id)
+
+
+@receiver(booking_events.ticket_reissued)
+def refresh_lists_on_reissue(sender, slot_id: int, **kwargs) -> None:
+    # An offline gate would still admit the old text until it downloads the list again.
+    broadcast_settings(None, slot_ids=[slot_id])

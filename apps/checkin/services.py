@@ -58,7 +58,8 @@ _TICKET_FIELDS = (
 
 def _locked_ticket(code: str) -> Ticket | None:
     """The ticket a QR text or a typed booking reference (`ABCD2345` or `ABCD2345-2`)
-    names, locked; None if the text proves nothing."""
+    names, locked; None if the text proves nothing. A typed reference never names a
+    ticket its buyer gave to someone else."""
     text = (code or "").strip().upper()
     # Only what the door judges and answers with: every scan runs this.
     tickets = (
@@ -75,7 +76,8 @@ def _locked_ticket(code: str) -> Ticket | None:
     if match is None:
         return None
     reference, number = match.groups()
-    tickets = tickets.filter(booking__reference=reference).order_by("number")
+    # A ticket given away admits by its (new) QR text only: its buyer knows the reference.
+    tickets = tickets.filter(booking__reference=reference, holder__isnull=True).order_by("number")
     if number:
         return tickets.filter(number=int(number)).first()
     # A reference alone: the booking's next ticket not yet in, else its first.

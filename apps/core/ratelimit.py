@@ -1,4 +1,4 @@
-"""Rate limiting: seven tiers on django-ratelimit's counters in the shared cache (Redis).
+"""Rate limiting: eight tiers on django-ratelimit's counters in the shared cache (Redis).
 
 Tiers and their defaults (override in settings `VENUE_RATE_LIMIT_TIERS` or with
 `VENUE_RATE_<TIER>` in the environment, e.g. `VENUE_RATE_BOOKING=5/m`):
@@ -12,11 +12,15 @@ Tiers and their defaults (override in settings `VENUE_RATE_LIMIT_TIERS` or with
 | write     | user id        | POST/PUT/PATCH/DELETE by an authenticated user |
 | booking   | user id        | views with `throttle_scope="booking"`          |
 | door      | user id        | views with `throttle_scope="door"` (scans)     |
+| webhook   | client IP      | views with `throttle_scope="webhook"`          |
 
 A door's gates often share one address (the venue's Wi-Fi) and one account on
 several phones, and a queue at the door must never meet a 429: an authenticated
 scan counts against `door` and `user` only, not `global` and `write`. Like the
 browsing tiers it fails open when the cache is down: the door keeps admitting.
+A payment provider's webhook (Stripe's, from a handful of addresses, in bursts when
+it redelivers) counts against `webhook` only, not `global`; it fails open too (every
+delivery is signature-checked, and a refused one is sent again).
 
 The login lockout (per account) lives in `apps.accounts.lockout`.
 
@@ -144,7 +148,10 @@ class VenueThrottle(BaseThrottle):
         user = getattr(request, "user", None)
         authenticated = bool(user and user.is_authenticated)
         door = scope == "door" and authenticated
-        checks = [] if door else [("global", f"ip:{client_ip(request)}")]
+        if scope == "webhook":
+            checks = [("webhook", f"ip:{client_ip(request)}")]
+        else:
+            checks = [] if door else [("global", f"ip:{client_ip(request)}")]
         if scope == "catalog" and request.method in ("GET", "HEAD"):
             checks.append(("catalog", f"ip:{client_ip(request)}"))
         if scope == "login":

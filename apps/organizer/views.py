@@ -266,8 +266,8 @@ def _bookings_csv(slot, bookings) -> HttpResponse:
             [
                 booking.reference,
                 booking.status,
-                booking.user.email,
-                _csv_safe(booking.user.full_name),
+                "" if booking.user.erased else booking.user.email,
+                "(deleted account)" if booking.user.erased else _csv_safe(booking.user.full_name),
                 booking.quantity,
                 seats,
                 booking.total,

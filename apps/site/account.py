@@ -1,18 +1,25 @@
-"""The owner's account page `/account/` (name, email, password) and the page an
-email-verification link opens, `/verify-email/<token>/` (`accounts.verification`)."""
+"""The owner's account page `/account/` (name, email, password, "Your data": the export
+download and deleting the account) and the page an email-verification link opens,
+`/verify-email/<token>/` (`accounts.verification`, `accounts.privacy`)."""
+
+import json
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout as session_logout
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from apps.accounts import verification
-from apps.accounts.cookies import set_auth_cookies
+from apps.accounts import privacy, verification
+from apps.accounts.cookies import clear_auth_cookies, set_auth_cookies
 from apps.accounts.pages import login_required_page
 from apps.accounts.services import tokens_issue
 from apps.core.exceptions import ApplicationError
+from apps.core.ratelimit import client_ip, hit
 
 
 class NameForm(forms.Form):
@@ -37,6 +44,13 @@ class PasswordForm(forms.Form):
     password = forms.CharField(
         label="New password", strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )  # fmt: skip
+
+
+class DeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password, to confirm", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )  # fmt: skip
 
 
@@ -88,8 +102,61 @@ def account(request: HttpRequest) -> HttpResponse:
         target.add_error(None, exc.message)
     if response is not None:
         return response
-    context = {"name_form": name, "email_form": email, "password_form": password}
+    return _page(request, name_form=name, email_form=email, password_form=password)
+
+
+def _page(request: HttpRequest, **context) -> HttpResponse:
+    """The account page, with fresh forms wherever the caller has none of its own."""
+    user = request.user
+    context.setdefault("name_form", NameForm(initial={"full_name": user.full_name}))
+    context.setdefault("email_form", EmailForm(prefix="email"))
+    context.setdefault("password_form", PasswordForm(prefix="pw"))
+    context.setdefault("delete_form", DeleteForm(prefix="delete"))
     return render(request, "site/account.html", context)
+
+
+@require_GET
+@login_required_page
+def account_export(request: HttpRequest) -> HttpResponse:
+    """Everything VENUE holds about the user, as a JSON download."""
+    data = privacy.user_export(user=request.user)
+    body = json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    name = f"venue-data-{timezone.now():%Y-%m-%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required_page
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the account (password proven): signed out, home with a message. A refusal
+    (bookings still to come, an organizer's account) is shown on the account page."""
+    form = DeleteForm(request.POST, prefix="delete")
+    refusal = None
+    if form.is_valid():
+        usage = hit(request, "login_ip", f"ip:{client_ip(request)}")  # as the API's DELETE
+        if usage is not None and usage.exceeded:
+            form.add_error(None, f"Too many tries from here. Wait {usage.retry_after} s.")
+        else:
+            try:
+                privacy.user_delete(user=request.user, password=form.cleaned_data["password"])
+            except verification.WrongPassword as exc:
+                form.add_error("password", exc.message)
+            except ApplicationError as exc:
+                refusal = exc
+            else:
+                session_logout(request)  # an admin-site session, if any
+                messages.success(
+                    request,
+                    "Your account is deleted and you are logged out. We emailed your old "
+                    "address what we kept.",
+                )
+                response = redirect("home")
+                clear_auth_cookies(response)
+                return response
+    return _page(request, delete_form=form, refusal=refusal)
 
 
 @require_POST

@@ -4,12 +4,20 @@ import uuid
 
 from django import forms
 
+from apps.bookings.payments import provider_names
 from apps.catalog.models import EventType
 
 PAYMENT_TOKENS = [
     ("ok", "Test card: approved"),
     ("decline", "Test card: declined"),
     ("error", "Test card: provider does not answer"),
+]
+# Stripe's test PaymentMethods (https://docs.stripe.com/testing). A real checkout makes the
+# PaymentMethod in the browser with Stripe.js (Elements), which this site does not load.
+STRIPE_CARDS = [
+    ("pm_card_visa", "Stripe test card: Visa, approved"),
+    ("pm_card_authenticationRequired", "Stripe test card: asks for 3-D Secure"),
+    ("pm_card_chargeDeclined", "Stripe test card: declined"),
 ]
 
 
@@ -65,7 +73,8 @@ class QuantityHoldForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    """The test payment form. The idempotency key is made once per rendered form."""
+    """The payment form: the test provider's cards, or Stripe's test cards when Stripe is
+    configured (`method`). The idempotency key is made once per rendered form."""
 
     token = forms.ChoiceField(label="Card", choices=PAYMENT_TOKENS, initial="ok")
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
@@ -73,3 +82,7 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
         super().__init__(*args, **kwargs)
+        self.method = "stripe" if "stripe" in provider_names() else "test"
+        if self.method == "stripe":
+            self.fields["token"].choices = STRIPE_CARDS
+            self.fields["token"].initial = STRIPE_CARDS[0][0]

@@ -5,10 +5,13 @@ as a blank or broken page.
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import EmailField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -17,12 +20,14 @@ from apps.accounts import services as accounts
 from apps.accounts import verification
 from apps.accounts.cookies import set_auth_cookies
 from apps.accounts.pages import login_required_page
+from apps.bookings import documents
 from apps.bookings import services as bookings
+from apps.bookings.selectors import held_ticket_payload, held_tickets, mask_email
 from apps.catalog.models import EventType
 from apps.core.exceptions import ApplicationError
 from apps.scheduling import selectors as scheduling
 
-from . import selectors
+from . import payments, selectors
 from .forms import EventSearchForm, LoginForm, PaymentForm, QuantityHoldForm, RegisterForm
 
 
@@ -110,26 +115,30 @@ def slot_hold(request: HttpRequest, slot_id: int) -> HttpResponse:
 @require_POST
 @login_required_page
 def hold_pay(request: HttpRequest, hold_id: int) -> HttpResponse:
-    """Pay for a hold with the test provider; the form's key makes a double submit book once."""
+    """Pay for a hold (the test provider, or Stripe when configured); the form's key makes a
+    double submit book once. A card that asks for 3-D Secure goes on to the bank's page."""
     form = PaymentForm(request.POST)
     back = _next_url(request, reverse("my-bookings"))
     if not form.is_valid():
         messages.error(request, "Choose a card and press Pay and book again.")
         return redirect(back)
     token = form.cleaned_data["token"]
-    body = {"hold": hold_id, "payment": {"method": "test", "token": token}}
+    body = {"hold": hold_id, "payment": {"method": form.method, "token": token}}
     try:
         outcome = bookings.booking_confirm(
             user=request.user,
             hold_id=hold_id,
-            method="test",
+            method=form.method,
             token=token,
             key=form.cleaned_data["idempotency_key"],
             fingerprint=bookings.request_fingerprint(body),
+            return_url=payments.payment_return_url(request),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(back)
+    if outcome.status == 202:
+        return payments.authorise(request, outcome)
     if outcome.status != 201:
         messages.error(request, outcome.body["error"]["message"])
         return redirect(back)
@@ -156,7 +165,24 @@ def hold_release(request: HttpRequest, hold_id: int) -> HttpResponse:
 def my_bookings(request: HttpRequest) -> HttpResponse:
     context = selectors.my_bookings(request.user)
     context.update(holds=selectors.my_holds(request.user), payment_form=PaymentForm())
+    context["given"] = _given_tickets(request.user)
     return render(request, "site/my_bookings.html", context)
+
+
+def _given_tickets(user) -> list[dict]:
+    """The tickets someone gave the user, with their QR codes, and whether they can be
+    given on (valid, their booking confirmed, the showtime still to come)."""
+    now = timezone.now()
+    return [
+        {
+            **held_ticket_payload(ticket),
+            "ticket": ticket,
+            "transferable": ticket.status == "valid"
+            and ticket.booking.status == "confirmed"
+            and ticket.booking.slot.starts_at > now,
+        }
+        for ticket in held_tickets(user)
+    ]
 
 
 @login_required_page
@@ -165,6 +191,47 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     if context is None:
         raise Http404("No such booking of yours.")
     return render(request, "site/booking_detail.html", context)
+
+
+@login_required_page
+def booking_tickets(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """The booking's tickets as a PDF to save (one page per ticket)."""
+    booking = documents.booking_for_documents(request.user, booking_id)
+    if booking is None:
+        raise Http404("No such booking of yours.")
+    return documents.download(
+        documents.tickets_pdf(booking),
+        name=documents.filename(booking, "pdf"),
+        content_type=documents.PDF_TYPE,
+    )
+
+
+@login_required_page
+def held_ticket_pdf(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """A ticket someone gave the user, as a one-page PDF with its (new) QR code."""
+    ticket = documents.held_ticket(request.user, ticket_id)
+    if ticket is None:
+        raise Http404("No such ticket given to you.")
+    booking = ticket.booking
+    return documents.download(
+        documents.tickets_pdf(booking, tickets=[ticket], as_holder=True),
+        name=f"venue-{booking.reference}-{ticket.number}.pdf",
+        content_type=documents.PDF_TYPE,
+    )
+
+
+@login_required_page
+def booking_calendar(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """The booking's showtime as an .ics file, linking back to the booking page."""
+    booking = documents.booking_for_documents(request.user, booking_id)
+    if booking is None:
+        raise Http404("No such booking of yours.")
+    page = request.build_absolute_uri(reverse("booking-detail", args=[booking.pk]))
+    return documents.download(
+        documents.booking_ics(booking, url=page),
+        name=documents.filename(booking, "ics"),
+        content_type=documents.ICS_TYPE,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -187,6 +254,36 @@ def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         f"the {booking.total} you paid will be refunded.",
     )
     return redirect("my-bookings")
+
+
+@require_POST
+@login_required_page
+def ticket_transfer(request: HttpRequest, booking_id: int, number: int) -> HttpResponse:
+    """Give one ticket to someone by email (the booking's buyer, or whoever was given it);
+    back to the page the form was on, with what happened."""
+    back = _next_url(request, reverse("booking-detail", args=[booking_id]))
+    try:
+        email = EmailField(max_length=254).clean(request.POST.get("email", ""))
+    except ValidationError:
+        messages.error(request, "Enter the email address of the person to give the ticket to.")
+        return redirect(back)
+    try:
+        bookings.ticket_transfer(
+            user=request.user,
+            email=email,
+            base_url=request.build_absolute_uri("/"),
+            booking_id=booking_id,
+            number=number,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        f"Ticket {number} was given to {mask_email(email.lower())}: we emailed them its QR "
+        "code. The code you had for it no longer admits anyone.",
+    )
+    return redirect(back)
 
 
 # --- accounts

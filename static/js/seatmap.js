@@ -365,7 +365,10 @@
         try {
           result = await postJSON(
             CONFIRM_URL,
-            { hold: Number(form.dataset.holdId), payment: { method: "test", token: form.elements.token.value } },
+            {
+              hold: Number(form.dataset.holdId),
+              payment: { method: form.dataset.method || "test", token: form.elements.token.value },
+            },
             { "Idempotency-Key": key }
           );
         } catch (error) {
@@ -376,6 +379,12 @@
         }
         if (result.status === 201) {
           window.location.assign("/bookings/" + result.data.id + "/");
+          return;
+        }
+        if (result.status === 202) {
+          // The bank asks the customer to confirm (3-D Secure); it sends them back to
+          // /payments/<id>/return/, which books. Without a page to go to, ask there now.
+          window.location.assign(result.data.redirect_url || "/payments/" + result.data.payment + "/return/");
           return;
         }
         if (result.status === 401 || result.status === 403) {

@@ -318,6 +318,7 @@ VENUE_RATE_LIMIT_TIERS = {
         "write": "120/m",  # unsafe methods per user
         "booking": "20/m",  # hold-seats and confirm per user
         "door": "600/m",  # check-in scans per user (a gate's account, however many phones)
+        "webhook": "3000/m",  # payment providers' webhooks per client IP (instead of global)
     }.items()
 }
 # Booking engine
@@ -330,6 +331,17 @@ VENUE_CONFIRM_SETTLE_SECONDS = env.float("VENUE_CONFIRM_SETTLE_SECONDS", default
 VENUE_PAYMENT_STALE_SECONDS = env.float("VENUE_PAYMENT_STALE_SECONDS", default=15.0)
 # payment.method of a confirm request -> provider class (apps.bookings.payments).
 VENUE_PAYMENT_PROVIDERS = {"test": "apps.bookings.payments.TestProvider"}
+# Stripe (apps.bookings.stripe_provider): method `stripe` beside `test` once a secret key is
+# set. The webhook endpoint's signing secret verifies POST /api/v1/payments/stripe/webhook/.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+if STRIPE_SECRET_KEY:
+    VENUE_PAYMENT_PROVIDERS["stripe"] = "apps.bookings.stripe_provider.StripeProvider"
+# The methods a confirm accepts (default: every provider above). A site that takes real
+# money sets `stripe` alone, so nobody books with the test card; payments made earlier
+# with a method no longer offered are still refunded and settled through its provider.
+VENUE_PAYMENT_METHODS = env.list("VENUE_PAYMENT_METHODS", default=list(VENUE_PAYMENT_PROVIDERS))
 # Without a broker, the ASGI process runs the beat schedule itself (apps.core.periodic).
 VENUE_EMBEDDED_BEAT = env.bool("VENUE_EMBEDDED_BEAT", default=True)
 CELERY_BEAT_SCHEDULE = {
@@ -412,5 +424,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Our exception handler logs API errors itself, with the request id.
         "django.request": {"level": "ERROR"},
+        # The stripe library logs every request and response at INFO; ours logs what matters.
+        "stripe": {"level": "WARNING"},
     },
 }

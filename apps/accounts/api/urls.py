@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import profile, teams, views
+from . import privacy, profile, teams, views
 
 urlpatterns = [
     path("auth/register/", views.RegisterView.as_view(), name="auth-register"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth-token"),
     path("auth/token/refresh/", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/me/", views.MeView.as_view(), name="auth-me"),
+    path("auth/me/export/", privacy.ExportView.as_view(), name="auth-export"),
     path("auth/me/profile/", profile.ProfileView.as_view(), name="auth-profile"),
     path("auth/me/password/", profile.PasswordChangeView.as_view(), name="auth-password"),
     path("auth/me/email/", profile.EmailChangeView.as_view(), name="auth-email"),

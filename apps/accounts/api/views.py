@@ -13,6 +13,7 @@ from apps.accounts import recovery, services, verification
 from apps.accounts.authentication import enforce_csrf
 from apps.accounts.cookies import clear_auth_cookies, refresh_cookie_name, set_auth_cookies
 
+from .privacy import AccountDeleteMixin
 from .serializers import (
     LoginSerializer,
     PasswordResetConfirmSerializer,
@@ -185,7 +186,7 @@ class LogoutView(_PublicAuthView):
         return response
 
 
-class MeView(APIView):
+class MeView(AccountDeleteMixin, APIView):  # DELETE: api/privacy.py
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: UserSerializer})

@@ -70,6 +70,17 @@ def test_a_reset_sets_the_password_and_revokes_everything(api_client, customer):
     assert again.json()["error"]["code"] == "reset_link_invalid"
 
 
+def test_a_reset_confirms_an_unconfirmed_address(api_client, customer):
+    customer.email_verified_at = None
+    customer.save(update_fields=["email_verified_at"])
+    ask(api_client, customer.email)
+    uid, token = link_parts(mail.outbox[0])
+    done = api_client.post(CONFIRM, {"uid": uid, "token": token, "password": NEW}, format="json")
+    assert done.status_code == 204
+    customer.refresh_from_db()
+    assert customer.email_verified_at is not None
+
+
 def test_a_link_proves_nothing_for_another_account(api_client, customer, make_user):
     other = make_user("other@example.org")
     ask(api_client, customer.email)

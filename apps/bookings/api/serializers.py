@@ -55,7 +55,7 @@ class HoldSerializer(serializers.Serializer):
 
 @extend_schema_field({"type": "string", "enum": provider_names()})
 class PaymentMethodField(strict.CharField):
-    """A method of VENUE_PAYMENT_PROVIDERS; another is a 400 `invalid_payment_method`."""
+    """A method of VENUE_PAYMENT_METHODS; another is a 400 `invalid_payment_method`."""
 
 
 class PaymentInputSerializer(serializers.Serializer):
@@ -71,13 +71,22 @@ class ConfirmInputSerializer(serializers.Serializer):
 class TicketSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     seat = serializers.IntegerField(allow_null=True)
-    code = serializers.CharField()
+    code = serializers.CharField(allow_null=True, help_text="null once given away.")
     status = serializers.ChoiceField(choices=Ticket.Status.choices)
     qr = serializers.CharField(
+        allow_null=True,
         help_text="The exact text the QR code encodes (short, signed); the door scanner "
-        "accepts it (`POST checkin/scan/`)."
+        "accepts it (`POST checkin/scan/`). null for a ticket given to someone else: its "
+        "QR text is theirs.",
     )
-    qr_svg = serializers.CharField(help_text="An SVG data URI of the QR code of `qr`.")
+    qr_svg = serializers.CharField(
+        allow_null=True, help_text="An SVG data URI of the QR code of `qr`; null with it."
+    )
+    transferred_to = serializers.CharField(
+        allow_null=True,
+        help_text="Who holds the ticket now if it was given away (email masked, "
+        "`r***@example.com`); null while it is the booking's.",
+    )
 
 
 class BookingSerializer(serializers.Serializer):
@@ -97,3 +106,37 @@ class BookingDetailSerializer(BookingSerializer):
 
 class CancelOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Booking.Status.choices)
+
+
+class TransferInputSerializer(serializers.Serializer):
+    email = strict.EmailField(
+        max_length=254, help_text="Whom to give the ticket to (an account is made if none)."
+    )
+
+
+class TransferOutputSerializer(serializers.Serializer):
+    """The ticket given away: no QR text or code, they are the recipient's now."""
+
+    id = serializers.IntegerField()
+    booking_reference = serializers.CharField()
+    number = serializers.IntegerField()
+    seat = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    transferred_to = serializers.CharField(help_text="The recipient's email, masked.")
+
+
+class HeldTicketSerializer(serializers.Serializer):
+    """A ticket someone gave you, with its QR code."""
+
+    id = serializers.IntegerField()
+    booking_reference = serializers.CharField()
+    number = serializers.IntegerField()
+    slot = serializers.IntegerField()
+    event_title = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    seat = serializers.IntegerField(allow_null=True)
+    seat_label = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    booking_status = serializers.ChoiceField(choices=Booking.Status.choices)
+    qr = serializers.CharField(help_text="The text the QR code encodes (`POST checkin/scan/`).")
+    qr_svg = serializers.CharField(help_text="An SVG data URI of the QR code of `qr`.")

@@ -1,16 +1,22 @@
-"""Booking endpoints of API.md: hold, release, confirm (idempotent), list, cancel."""
+"""Booking endpoints of API.md: hold, release, confirm (idempotent), list, cancel, and the
+booking's documents (tickets PDF, .ics)."""
 
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.bookings import errors, selectors, services
+from apps.bookings import documents, errors, selectors, services
 from apps.bookings.payments import provider_names
 from apps.core.exceptions import ApplicationError
 from apps.core.pagination import PageNumberPagination
 
+from .payments import PaymentActionSerializer, payment_return_url
 from .serializers import (
     BookingDetailSerializer,
     BookingSerializer,
@@ -90,6 +96,13 @@ class ConfirmView(APIView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={
             201: BookingSerializer,
+            202: OpenApiResponse(
+                PaymentActionSerializer,
+                description="The customer must authorise the payment first (3-D Secure): "
+                "send them to `redirect_url`; they come back to the site, or poll "
+                "`GET payments/{payment}/`. Repeats of this request answer 202 until the "
+                "payment ends, then its booking (201) or refusal.",
+            ),
             402: OpenApiResponse(description="payment_declined (the hold is kept)"),
             404: OpenApiResponse(description="hold_not_found: no such live hold of yours"),
             409: OpenApiResponse(
@@ -121,6 +134,7 @@ class ConfirmView(APIView):
             token=payment["token"],
             key=key,
             fingerprint=services.request_fingerprint(data.validated_data),
+            return_url=payment_return_url(request),
         )
         response = Response(outcome.body, status=outcome.status)
         if outcome.replayed:
@@ -164,3 +178,75 @@ class BookingCancelView(APIView):
     def post(self, request, booking_id: int):
         booking = services.booking_cancel(user=request.user, booking_id=booking_id)
         return Response({"status": booking.status})
+
+
+class _ErrorsAsJson(BaseContentNegotiation):
+    """A download answers its errors in JSON whatever `Accept` says: a client asking for
+    `application/pdf` gets the 404's error body, not a 406."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class _BookingDocumentView(APIView):
+    """GET a document of one of your bookings: 200 the file, 404 anyone else's."""
+
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _ErrorsAsJson
+
+    def booking(self, request, booking_id: int):
+        booking = documents.booking_for_documents(request.user, booking_id)
+        if booking is None:
+            raise errors.BookingNotFound()
+        return booking
+
+
+class BookingTicketsPdfView(_BookingDocumentView):
+    """Your booking's tickets as a PDF, one page each (fpdf2)."""
+
+    @extend_schema(
+        operation_id="bookings_tickets_pdf",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="One page per ticket with its QR code; a cancelled ticket's "
+                "page says CANCELLED and has none. Saved as `venue-<reference>.pdf`.",
+            ),
+            404: OpenApiResponse(description="booking_not_found"),
+        },
+    )
+    def get(self, request, booking_id: int):
+        booking = self.booking(request, booking_id)
+        return documents.download(
+            documents.tickets_pdf(booking),
+            name=documents.filename(booking, "pdf"),
+            content_type=documents.PDF_TYPE,
+        )
+
+
+class BookingCalendarView(_BookingDocumentView):
+    """Your booking's showtime as an iCalendar file, linking to the booking page."""
+
+    @extend_schema(
+        operation_id="bookings_calendar_ics",
+        responses={
+            (200, "text/calendar"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="iCalendar (RFC 5545): one VEVENT, UID `booking-<reference>@venue`, "
+                "start and end in UTC. Saved as `venue-<reference>.ics`.",
+            ),
+            404: OpenApiResponse(description="booking_not_found"),
+        },
+    )
+    def get(self, request, booking_id: int):
+        booking = self.booking(request, booking_id)
+        page = request.build_absolute_uri(reverse("booking-detail", args=[booking.pk]))
+        return documents.download(
+            documents.booking_ics(booking, url=page),
+            name=documents.filename(booking, "ics"),
+            content_type=documents.ICS_TYPE,
+        )

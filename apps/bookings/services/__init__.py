@@ -1,7 +1,9 @@
 """Writes of the booking engine: holds, confirmation with payment, cancellation, expiry.
 
 The package: `holds` (take, release, expire, warn), `idempotency` (keys of confirm),
-`confirm` (steps 1 and 2), `settle` (step 3, reconciliation, refunds), `cancel`.
+`confirm` (steps 1 and 2), `settle` (step 3, reconciliation, refunds), `resume`
+(payments waiting at their provider: 3-D Secure, webhooks), `cancel`,
+`transfer` (a ticket given to another person).
 Callers use the names exported here.
 
 Every service takes its locks late, once and in a stable order, inside its own
@@ -38,7 +40,9 @@ from .holds import (
     offer_hold_create,
 )
 from .idempotency import Outcome, idempotency_purge, request_fingerprint
+from .resume import payment_notified, payment_refunded_at_provider, payment_resume
 from .settle import payment_refund, payments_reconcile
+from .transfer import ticket_transfer
 
 __all__ = [
     "MAX_SEATS_PER_HOLD",
@@ -52,8 +56,12 @@ __all__ = [
     "holds_warn_expiring",
     "idempotency_purge",
     "offer_hold_create",
+    "payment_notified",
     "payment_refund",
+    "payment_refunded_at_provider",
+    "payment_resume",
     "payments_reconcile",
     "request_fingerprint",
     "ticket_status_move",
+    "ticket_transfer",
 ]

@@ -14,7 +14,7 @@ from ..models import (
     Payment,
 )
 from ..payments import ProviderUnavailable, get_provider
-from . import settle
+from . import resume, settle
 from .holds import _hold_locked
 from .idempotency import Outcome, _idempotency_claim, _idempotency_finish
 
@@ -55,12 +55,24 @@ def _confirm_begin(
 
 
 def booking_confirm(
-    *, user, hold_id: int, method: str, token: str, key: str, fingerprint: str
+    *,
+    user,
+    hold_id: int,
+    method: str,
+    token: str,
+    key: str,
+    fingerprint: str,
+    return_url: str = "",
 ) -> Outcome:
     """Pay for a hold and turn it into a booking, at most once per Idempotency-Key.
 
     With VENUE_REQUIRE_VERIFIED_EMAIL on, an account whose address is not proven yet
-    cannot pay (403 `email_not_verified`); it may still hold."""
+    cannot pay (403 `email_not_verified`); it may still hold.
+
+    A charge the customer must authorise first (3-D Secure) answers 202 with the page to
+    send them to; `return_url` is where they come back, `{payment}` standing for the
+    payment's id (the site's `/payments/<id>/return/`). The key keeps that 202 until the
+    payment ends: then it answers 201, 402 or 410 (`resume.payment_resume`)."""
     if settings.VENUE_REQUIRE_VERIFIED_EMAIL and user.email_verified_at is None:
         raise errors.EmailNotVerified()
     for attempt in range(2):
@@ -75,13 +87,22 @@ def booking_confirm(
             if attempt or not settle._idempotency_settle_stale(user=user, key=key):
                 raise
     if isinstance(begun, Outcome):
+        if begun.status == 202:
+            return _confirm_pending_replay(user, key, begun)
         return begun
     payment = begun
     try:
         provider = get_provider(method)
         try:
             result = provider.charge(
-                amount=payment.amount, token=token, key=payment.idempotency_key
+                amount=payment.amount,
+                token=token,
+                key=payment.idempotency_key,
+                # Providers that name the charge before money moves store its ref first.
+                remember=lambda ref: settle._payment_move(
+                    payment, Payment.Status.PENDING, Payment.Status.PENDING, provider_ref=ref
+                ),
+                return_url=return_url.replace("{payment}", str(payment.pk)),
             )
         except ProviderUnavailable as exc:
             logger.warning(
@@ -91,6 +112,8 @@ def booking_confirm(
                 payment, Payment.Status.PENDING, Payment.Status.FAILED, error=str(exc)[:200]
             )
             raise errors.PaymentProviderError() from exc
+        if result.pending:
+            return _confirm_pending(record, payment, result)
         if not result.ok:
             settle._payment_move(
                 payment, Payment.Status.PENDING, Payment.Status.FAILED, error=result.reason[:200]
@@ -108,3 +131,39 @@ def booking_confirm(
     # have moved, so the key stays in progress until a repeat of the request or
     # payments_reconcile settles the payment and records the outcome.
     return Outcome(201, payload)
+
+
+def _confirm_pending(record: IdempotencyRecord, payment: Payment, result) -> Outcome:
+    """The charge waits for the customer (3-D Secure) or the provider: the payment stays
+    `pending` with its ref, and the key answers 202 with where to send the customer, until
+    a settler records the end (unless one did already: then that is the answer)."""
+    if result.ref and payment.provider_ref != result.ref:
+        settle._payment_move(
+            payment, Payment.Status.PENDING, Payment.Status.PENDING, provider_ref=result.ref
+        )
+    body = {
+        "status": "requires_action" if result.needs_customer else "processing",
+        "payment": payment.pk,
+        "redirect_url": result.action_url or None,
+    }
+    if IdempotencyRecord.objects.filter(
+        pk=record.pk, status=IdempotencyRecord.Status.IN_PROGRESS
+    ).update(status=IdempotencyRecord.Status.COMPLETED, response_status=202, response_body=body):
+        return Outcome(202, body)
+    return _recorded(record.user_id, record.key) or Outcome(202, body)
+
+
+def _confirm_pending_replay(user, key: str, first: Outcome) -> Outcome:
+    """A repeat of a confirm that answered 202: look at the payment again first, so the
+    repeat answers the booking (or the refusal) once the customer has authorised."""
+    resume.payment_resume(payment_id=first.body["payment"], user=user)
+    return _recorded(user.pk, key, replayed=True) or first
+
+
+def _recorded(user_id: int, key: str, *, replayed: bool = False) -> Outcome | None:
+    record = IdempotencyRecord.objects.filter(
+        user_id=user_id, key=key, status=IdempotencyRecord.Status.COMPLETED
+    ).first()
+    if record is None:
+        return None
+    return Outcome(record.response_status, record.response_body, replayed=replayed)

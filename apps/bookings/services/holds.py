@@ -232,6 +232,7 @@ def _hold_create_locked(
             total=sum((prices[seats[pk]] for pk in ids), Decimal("0")),
             kind=kind,
             expires_at=expires_at,
+            created_at=now,
         )
         claimed = _claims_insert(slot, hold, ids, expires_at, now)
         if len(claimed) < len(ids):  # all or nothing: the caller's rollback undoes ours
@@ -264,6 +265,7 @@ def _hold_create_locked(
         total=price * quantity,
         kind=kind,
         expires_at=expires_at,
+        created_at=now,
     )
     hold.seat_ids = []
     return hold, released

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from apps.core.exceptions import database_unavailable, error_body
@@ -25,7 +26,7 @@ from ..models import (
     SeatClaim,
     Ticket,
 )
-from ..payments import get_provider
+from ..payments import ProviderUnavailable, get_provider
 from .holds import _hold_locked
 from .idempotency import _idempotency_finish
 
@@ -88,31 +89,71 @@ def _charged_late(payment: Payment, ref: str) -> None:
         )
 
 
-def _payment_settle(payment: Payment) -> None:
+def _payment_settle(payment: Payment, *, give_up: bool = True) -> bool:
     """Finish a `pending` or `charged` payment its request left: ask the provider, then
-    book or refund (step 3). Safe to run beside the request itself or another settler."""
+    book or refund (step 3). Safe to run beside the request itself or another settler.
+
+    A charge still pending at the provider (3-D Secure, processing) is left alone (False)
+    unless `give_up` (a stale settler: a repeat of the request, the reconciler) and nobody
+    will finish it: its customer's hold is over, or it was never confirmed. Then it is
+    abandoned at the provider, which says where it ended (cancelled, or charged after all).
+    May raise ProviderUnavailable."""
     if payment.status == Payment.Status.PENDING:
-        ref = get_provider(payment.provider).lookup(key=payment.idempotency_key)
-        if not ref:
-            if _payment_move(
-                payment,
-                Payment.Status.PENDING,
-                Payment.Status.FAILED,
-                error="no charge found at the provider",
-            ):
-                logger.info("payment %s: no charge at the provider, key freed", payment.pk)
-                if payment.idempotency_id:
-                    IdempotencyRecord.objects.filter(pk=payment.idempotency_id).delete()
-            return
+        provider = get_provider(payment.provider)
+        state = provider.state(key=payment.idempotency_key, ref=payment.provider_ref)
+        if state.pending:
+            if not give_up or (state.needs_customer and _hold_live(payment)):
+                return False
+            state = provider.abandon(ref=state.ref)
+            if state.pending:
+                return False
+        if not state.ok:
+            _payment_failed(payment, state.reason or "no charge found at the provider")
+            return True
         if not _payment_move(
-            payment, Payment.Status.PENDING, Payment.Status.CHARGED, provider_ref=ref
+            payment, Payment.Status.PENDING, Payment.Status.CHARGED, provider_ref=state.ref
         ):
             payment.refresh_from_db(fields=["status"])
             if payment.status != Payment.Status.CHARGED:
-                return  # another settler finished it
+                return True  # another settler finished it
     # A refund is an answer too: step 3 recorded it under the key.
     with contextlib.suppress(errors.HoldExpired, errors.SlotNotOnSale):
         _booking_finalize(payment)
+    return True
+
+
+def _hold_live(payment: Payment) -> bool:
+    """The payment's hold is still there and unexpired (by the database's clock)."""
+    return bool(payment.hold_id) and (
+        Hold.objects.filter(pk=payment.hold_id, expires_at__gt=Now()).exists()
+    )
+
+
+def _payment_failed(payment: Payment, reason: str) -> None:
+    """Fail a pending payment nothing was (or will be) charged for. A key still in
+    progress is freed, so a repeat pays afresh; a key that answered 202 (the customer was
+    sent to 3-D Secure) answers how it ended: 402 (hold kept), or 410 if the hold is over."""
+    if not _payment_move(
+        payment, Payment.Status.PENDING, Payment.Status.FAILED, error=reason[:200]
+    ):
+        return
+    if not payment.idempotency_id:
+        return
+    record = IdempotencyRecord.objects.filter(pk=payment.idempotency_id)
+    if record.filter(status=IdempotencyRecord.Status.IN_PROGRESS).delete()[0]:
+        logger.info("payment %s: no charge at the provider (%s), key freed", payment.pk, reason)
+        return
+    if _hold_live(payment):
+        refusal = errors.PaymentDeclined()
+    else:
+        refusal = errors.HoldExpired(
+            "The hold expired before the payment was completed; nothing was charged. "
+            "Hold the seats again."
+        )
+    logger.info("payment %s failed after 202 (%s): %s", payment.pk, reason, refusal.code)
+    record.filter(response_status=202).update(
+        response_status=refusal.status_code, response_body=error_body(refusal.code, refusal.message)
+    )
 
 
 def _idempotency_settle_stale(*, user, key: str) -> bool:
@@ -135,7 +176,11 @@ def _idempotency_settle_stale(*, user, key: str) -> bool:
 def _idempotency_settle(record: IdempotencyRecord, payment: Payment) -> bool:
     """Bring an in-progress key to its final answer from its payment; True if settled."""
     if payment.status in (Payment.Status.PENDING, Payment.Status.CHARGED):
-        _payment_settle(payment)
+        try:
+            _payment_settle(payment)
+        except ProviderUnavailable as exc:
+            logger.warning("payment %s: provider unavailable while settling: %s", payment.pk, exc)
+            return False
         payment.refresh_from_db(fields=["status", "booking"])
     in_progress = IdempotencyRecord.objects.filter(
         pk=record.pk, status=IdempotencyRecord.Status.IN_PROGRESS
@@ -268,8 +313,10 @@ def payments_reconcile(*, older_than: timedelta | None = None) -> int:
         status__in=[Payment.Status.PENDING, Payment.Status.CHARGED], updated_at__lte=cutoff
     ).select_related("idempotency")
     for payment in stuck:
-        _payment_settle(payment)
-        settled += 1
+        try:
+            settled += _payment_settle(payment)
+        except ProviderUnavailable as exc:  # ask again on the next run
+            logger.warning("payment %s: provider unavailable while settling: %s", payment.pk, exc)
     # Keys whose payment reached its end but whose answer was never written (the
     # database went away right after): write it, or free the key.
     loose = IdempotencyRecord.objects.filter(
@@ -286,7 +333,11 @@ def payments_reconcile(*, older_than: timedelta | None = None) -> int:
     for payment_id in Payment.objects.filter(
         status=Payment.Status.REFUND_PENDING, updated_at__lte=cutoff
     ).values_list("pk", flat=True):
-        payment_refund(payment_id=payment_id)
+        try:
+            payment_refund(payment_id=payment_id)
+        except ProviderUnavailable as exc:
+            logger.warning("payment %s: provider unavailable while refunding: %s", payment_id, exc)
+            continue
         settled += 1
     if settled:
         logger.info("payments_reconcile settled %s", settled)

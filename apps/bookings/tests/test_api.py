@@ -142,6 +142,25 @@ def test_confirm_payment_failures(buyer, reserved_slot, seat_ids, token, status,
     assert not Booking.objects.exists()
 
 
+def test_a_method_not_offered_is_refused_but_its_payments_still_refund(
+    buyer, customer, reserved_slot, seat_ids, settings, django_capture_on_commit_callbacks
+):
+    from apps.bookings import services
+    from apps.bookings.models import Payment
+    from tests.support.booking import book
+
+    paid = book(customer, reserved_slot.pk, seat_ids=seat_ids[1:2])  # with `test`, earlier
+    settings.VENUE_PAYMENT_METHODS = ["stripe"]  # a site taking real money only
+    hold_id = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
+    response = api_confirm(buyer, hold_id)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_payment_method"
+    assert response.json()["error"]["details"]["methods"] == []  # stripe is not configured
+    with django_capture_on_commit_callbacks(execute=True):
+        services.booking_cancel(user=customer, booking_id=paid.pk)
+    assert Payment.objects.get(booking=paid).status == Payment.Status.REFUNDED
+
+
 def test_confirm_expired_hold_is_410(buyer, reserved_slot, seat_ids):
     hold_id = api_hold(buyer, reserved_slot.pk, seats=seat_ids[:1]).json()["id"]
     Hold.objects.filter(pk=hold_id).update(expires_at=timezone.now() - timedelta(seconds=1))
