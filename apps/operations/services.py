@@ -28,6 +28,7 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -49,7 +50,7 @@ from .models import Job, JobBooking
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)  # a run renews it as it goes; a dead run's lapses
+
 BATCH = 100
 
 
@@ -103,13 +104,18 @@ def _queue(job_id: int) -> None:
     run_job.delay(job_id)
 
 
+def _lease_length() -> timedelta:
+    """A run renews its lease as it goes; a dead run's lapses (VENUE_JOB_LEASE_SECONDS)."""
+    return timedelta(seconds=settings.VENUE_JOB_LEASE_SECONDS)
+
+
 def _lease(job_id: int, *, first: bool = False) -> bool:
     """Take (or renew) the job's lease; False if another run holds it."""
     now = timezone.now()
     owned = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING)
     if first:
         owned = owned.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    return bool(owned.update(lease_until=now + LEASE))
+    return bool(owned.update(lease_until=now + _lease_length()))
 
 
 def job_run(*, job_id: int) -> Job | None:
@@ -213,7 +219,7 @@ def _tell(job: Job, booking: Booking, *, refunded: bool) -> None:
 def jobs_resume() -> int:
     """The safety net (beat): run again every running job whose run died (lease lapsed)."""
     stale = Job.objects.filter(status=Job.Status.RUNNING).filter(
-        Q(lease_until__isnull=True, created_at__lt=timezone.now() - LEASE)
+        Q(lease_until__isnull=True, created_at__lt=timezone.now() - _lease_length())
         | Q(lease_until__lt=timezone.now())
     )
     ids = list(stale.values_list("pk", flat=True))

@@ -132,8 +132,9 @@ def backend_env(
     return env
 
 
-def manage(args: list[str], env: dict[str, str], timeout: float = 180.0) -> None:
-    """Run a manage.py command with the backends' environment; raise with its output on failure."""
+def manage(args: list[str], env: dict[str, str], timeout: float = 180.0) -> str:
+    """Run a manage.py command with the backends' environment; return what it printed,
+    raise with its output on failure."""
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -144,6 +145,7 @@ def manage(args: list[str], env: dict[str, str], timeout: float = 180.0) -> None
     )
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
 
 
 def prepare(env: dict[str, str], *, static: bool = False) -> None:

@@ -342,6 +342,9 @@ if STRIPE_SECRET_KEY:
 # money sets `stripe` alone, so nobody books with the test card; payments made earlier
 # with a method no longer offered are still refunded and settled through its provider.
 VENUE_PAYMENT_METHODS = env.list("VENUE_PAYMENT_METHODS", default=list(VENUE_PAYMENT_PROVIDERS))
+# How long a run of an operations job (a showtime's cancellation) holds it without renewing;
+# a worker that dies leaves its job to the beat's resume once this has lapsed.
+VENUE_JOB_LEASE_SECONDS = env.int("VENUE_JOB_LEASE_SECONDS", default=60)
 # Without a broker, the ASGI process runs the beat schedule itself (apps.core.periodic).
 VENUE_EMBEDDED_BEAT = env.bool("VENUE_EMBEDDED_BEAT", default=True)
 CELERY_BEAT_SCHEDULE = {
