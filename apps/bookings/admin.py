@@ -6,12 +6,22 @@ from apps.accounts.adminsite import ReadOnlyAdmin, ReadOnlyInline, ServiceAdmin
 from apps.core.exceptions import ApplicationError
 
 from . import errors, services
-from .models import Booking, GeneralInventory, Hold, IdempotencyRecord, Payment, SeatClaim, Ticket
+from .models import (
+    Booking,
+    GeneralInventory,
+    Hold,
+    IdempotencyRecord,
+    LedgerEntry,
+    Payment,
+    SeatClaim,
+    Ticket,
+    TicketTransfer,
+)
 
 
 class TicketInline(ReadOnlyInline):
     model = Ticket
-    fields = ["number", "seat", "code"]
+    fields = ["number", "seat", "status", "holder"]
 
     def has_view_permission(self, request, obj=None) -> bool:
         return True  # shown with a booking the viewer may see
@@ -44,7 +54,7 @@ class BookingAdmin(ReadOnlyAdmin):
         done = 0
         for booking in queryset:
             try:
-                services.booking_cancel(booking_id=booking.pk)
+                services.booking_cancel(booking_id=booking.pk, by=request.user)
                 done += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{booking.reference}: {exc.message}", messages.WARNING)
@@ -82,6 +92,24 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_filter = ["status", "provider"]
     search_fields = ["provider_ref", "user__email", "booking__reference"]
     readonly_fields = [f.name for f in Payment._meta.fields]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    """The money ledger, for reading: its organizer sees its showtimes' rows."""
+
+    owner_field = "slot__event__organizer"
+    list_display = ["created_at", "kind", "amount", "booking", "provider_ref", "by", "reason"]
+    list_filter = ["kind", "reason", "provider"]
+    search_fields = ["provider_ref", "booking__reference"]
+    readonly_fields = [f.name for f in LedgerEntry._meta.fields]
+
+
+@admin.register(TicketTransfer)
+class TicketTransferAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "ticket", "from_user", "to_user"]
+    search_fields = ["ticket__booking__reference", "to_email"]
+    readonly_fields = [f.name for f in TicketTransfer._meta.fields]
 
 
 @admin.register(SeatClaim)

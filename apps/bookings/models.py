@@ -90,6 +90,15 @@ class Booking(models.Model):
     total = models.DecimalField(max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Who cancelled it: its customer, an organizer (a cancelled showtime) or an admin;
+    # None before this was recorded.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -271,6 +280,46 @@ class Payment(models.Model):
     def idempotency_key(self) -> str:
         """The key the provider sees: one charge per payment row, however often retried."""
         return f"venue-payment-{self.pk}"
+
+
+class LedgerEntry(models.Model):
+    """Money that moved, one row per charge and per refund, never changed afterwards
+    (`bookings.ledger`). Written in the transaction that records the move, so the books
+    and the payments cannot disagree; a payment is charged once and refunded once."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "charge", "Charge"
+        REFUND = "refund", "Refund"
+
+    slot = models.ForeignKey("scheduling.Slot", on_delete=models.PROTECT, related_name="+")
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger"
+    )
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    provider = models.CharField(max_length=32)
+    provider_ref = models.CharField(max_length=64, blank=True)
+    # Who made it happen: the payer for a charge; for a refund whoever cancelled the
+    # booking (None: VENUE itself, a charge it could not book).
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "kind"], name="bookings_ledger_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="bookings_ledger_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["slot", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} (payment {self.payment_id})"
 
 
 class IdempotencyRecord(models.Model):

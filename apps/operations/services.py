@@ -162,7 +162,7 @@ def _take(job: Job, booking_id: int) -> JobBooking:
         JobBooking.objects.get_or_create(job=job, booking_id=booking_id)
     # Cancelled meanwhile (by its customer, or another run): refunded all the same.
     with contextlib.suppress(booking_errors.AlreadyCancelled):
-        bookings.booking_cancel(booking_id=booking_id, by_organizer=True)
+        bookings.booking_cancel(booking_id=booking_id, by_organizer=True, by=job.created_by)
     return JobBooking.objects.select_related("booking__user").get(booking_id=booking_id)
 
 

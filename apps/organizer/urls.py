@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attendance, cancellation, door, views
+from . import attendance, cancellation, door, money, views
 
 app_name = "organizer"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("venues/<int:venue_id>/", views.venue_detail, name="venue-detail"),
     path("screens/<int:screen_id>/layout/", views.screen_layout, name="screen-layout"),
     path("slots/<int:slot_id>/bookings/", views.slot_bookings, name="slot-bookings"),
+    path("slots/<int:slot_id>/money/", money.slot_money, name="slot-money"),
     path("slots/<int:slot_id>/cancel/", cancellation.slot_cancel, name="slot-cancel"),
     path("cancellations/<int:job_id>/", cancellation.cancel_job, name="cancel-job"),
     path(

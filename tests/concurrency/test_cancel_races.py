@@ -13,8 +13,16 @@ from collections import Counter
 import pytest
 from django.core import mail
 
+from apps.bookings import ledger
 from apps.bookings import services as bookings
-from apps.bookings.models import Booking, Hold, Payment, TestProviderCharge, Ticket
+from apps.bookings.models import (
+    Booking,
+    Hold,
+    LedgerEntry,
+    Payment,
+    TestProviderCharge,
+    Ticket,
+)
 from apps.catalog import services as catalog
 from apps.core.exceptions import ApplicationError
 from apps.operations import services as operations
@@ -90,6 +98,13 @@ def test_cancelling_while_buyers_buy(organizer, reserved_slot, general_slot, sea
     assert set(paid.values_list("status", flat=True)) == {"refunded"}
     refunds = TestProviderCharge.objects.filter(ref__in=paid.values("provider_ref"))
     assert set(refunds.values_list("refunds", flat=True)) == {1}
+    # The money ledger agrees: one charge and one refund row per payment, and each
+    # showtime's books reconcile (nothing confirmed is left, nothing is owed).
+    moved = Counter(LedgerEntry.objects.filter(payment__in=paid).values_list("kind", flat=True))
+    assert moved == {"charge": paid.count(), "refund": paid.count()}
+    for slot_id in slots:
+        books = ledger.slot_ledger(slot_id)
+        assert books.net == books.booked == books.owed == 0 and books.reconciles
     # No hold was made once the showtime was cancelled (the job starts after that).
     for slot_id, job in jobs.items():
         assert not Hold.objects.filter(slot_id=slot_id, created_at__gt=job.created_at).exists()

@@ -18,11 +18,13 @@ from .holds import Released
 logger = logging.getLogger("apps.bookings.services")
 
 
-def booking_cancel(*, booking_id: int, user=None, by_organizer: bool = False) -> Booking:
+def booking_cancel(*, booking_id: int, user=None, by_organizer: bool = False, by=None) -> Booking:
     """Cancel a confirmed booking before its showtime: seats free at once, refund queued.
 
     `user=None` is the admin path (any booking). `by_organizer`: the organizer cancels
-    (its showtime is called off), so the customers' cancellation cut-off does not apply."""
+    (its showtime is called off), so the customers' cancellation cut-off does not apply.
+    `by`: who cancels, when not `user` (the admin, the organizer who called it off), for
+    the ledger."""
     with transaction.atomic(durable=True):
         bookings = Booking.objects.select_for_update().filter(pk=booking_id)
         if user is not None:
@@ -48,7 +50,8 @@ def booking_cancel(*, booking_id: int, user=None, by_organizer: bool = False) ->
             released = Released(slot.pk, quantity=booking.quantity)
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
-        booking.save(update_fields=["status", "cancelled_at"])
+        booking.cancelled_by = by or user
+        booking.save(update_fields=["status", "cancelled_at", "cancelled_by"])
         booking.tickets.update(status=Ticket.Status.CANCELLED)  # their QR texts admit no one
         refunds = list(
             booking.payments.filter(status=Payment.Status.SUCCEEDED).values_list("pk", flat=True)

@@ -12,6 +12,7 @@ import logging
 
 from django.db import transaction
 
+from .. import ledger
 from ..models import Payment
 from ..payments import ProviderUnavailable
 from . import settle
@@ -75,6 +76,7 @@ def payment_refunded_at_provider(*, provider: str, ref: str, fully: bool) -> boo
         if payment is None:
             return False
         if payment.status == Payment.Status.REFUND_PENDING and fully:
+            ledger.record_refund(payment)
             settle._payment_set(payment, Payment.Status.REFUNDED)
             logger.info("payment %s refunded (the provider says so)", payment.pk)
             return True

@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.core.exceptions import database_unavailable, error_body
 from apps.scheduling.models import Seating, Slot
 
-from .. import errors, events
+from .. import errors, events, ledger
 from ..models import (
     Booking,
     Hold,
@@ -79,14 +79,23 @@ def _charged_late(payment: Payment, ref: str) -> None:
     """Our charge went through but another settler moved the pending payment first: it
     found the charge (fine, step 3 sorts out who books), or found none and gave up."""
     payment.refresh_from_db(fields=["status", "idempotency"])
-    if payment.status == Payment.Status.FAILED and _payment_move(
-        payment, Payment.Status.FAILED, Payment.Status.REFUND_PENDING, provider_ref=ref
-    ):
+    if payment.status == Payment.Status.FAILED and _charged_after_all(payment, ref):
         logger.warning("payment %s charged after it was given up: refunding", payment.pk)
         events.refund_requested(payment.pk)
         raise errors.PaymentProviderError(
             "The payment provider answered too late; the charge will be refunded. Try again."
         )
+
+
+def _charged_after_all(payment: Payment, ref: str) -> bool:
+    """A given-up payment did charge: it goes to refund, and the charge into the ledger."""
+    with transaction.atomic(durable=True):
+        if not _payment_move(
+            payment, Payment.Status.FAILED, Payment.Status.REFUND_PENDING, provider_ref=ref
+        ):
+            return False
+        ledger.record_charge(payment, booking=None)
+    return True
 
 
 def _payment_settle(payment: Payment, *, give_up: bool = True) -> bool:
@@ -269,6 +278,7 @@ def _booking_finalize_once(payment: Payment) -> tuple[Booking, dict]:
                 hold=None,
             ):
                 raise _SettledElsewhere
+            ledger.record_charge(payment, booking=booking)
             hold.delete()
             payload = booking_payload(booking, tickets=tickets)
             if payment.idempotency_id:
@@ -287,6 +297,7 @@ def _booking_finalize_once(payment: Payment) -> tuple[Booking, dict]:
             )
         if not _payment_move(payment, Payment.Status.CHARGED, Payment.Status.REFUND_PENDING):
             raise _SettledElsewhere
+        ledger.record_charge(payment, booking=None)
         if payment.idempotency_id:
             _idempotency_finish(
                 payment.idempotency, refusal.status_code, error_body(refusal.code, refusal.message)
@@ -358,6 +369,7 @@ def payment_refund(*, payment_id: int) -> bool:
             return False
         if payment.provider_ref:
             get_provider(payment.provider).refund(ref=payment.provider_ref, amount=payment.amount)
+        ledger.record_refund(payment)
         _payment_set(payment, Payment.Status.REFUNDED)
     logger.info("payment %s refunded", payment_id)
     return True

@@ -161,7 +161,7 @@ def test_refunds_whose_task_was_lost_are_run_by_the_reconciler(customer, held, m
     from apps.bookings import events
 
     booking_id = confirm(customer, held).body["id"]
-    monkeypatch.setattr(events, "refund_requested", lambda payment_id: None)
+    monkeypatch.setattr(events, "refund_requested", lambda payment_id, **kwargs: None)
     services.booking_cancel(booking_id=booking_id, user=customer)
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.REFUND_PENDING

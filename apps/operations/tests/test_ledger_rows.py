@@ -1,0 +1,35 @@
+"""The ledger row of an organizer's cancellation: a refund booked against the organizer
+who called the showtime off (`bookings.ledger`)."""
+
+import pytest
+
+from apps.bookings.models import LedgerEntry
+from apps.operations import services as operations
+from tests.support.booking import book
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(slot):
+    return list(
+        LedgerEntry.objects.filter(slot=slot)
+        .order_by("id")
+        .values_list("kind", "amount", "reason", "by_id", "booking_id")
+    )
+
+
+def test_an_organizers_cancellation_is_booked_against_the_organizer(
+    customer, organizer, reserved_slot, seat_ids, django_capture_on_commit_callbacks
+):
+    booking = book(customer, reserved_slot.pk, seat_ids=seat_ids[:1])
+    with django_capture_on_commit_callbacks(execute=True):
+        operations.slot_cancel(slot=reserved_slot, reason="Flood", by=organizer)
+    booking.refresh_from_db()
+    assert booking.cancelled_by == organizer
+    assert rows(reserved_slot)[-1] == (
+        "refund",
+        booking.total,
+        "showtime_cancelled",
+        organizer.pk,
+        booking.pk,
+    )
