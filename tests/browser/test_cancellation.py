@@ -47,6 +47,15 @@ def test_organizer_cancels_a_showtime_and_the_customer_sees_it(new_page, site):
     assert_accessible(page)
     screenshot(page, "41-organizer-cancel-done")
 
+    # The showtime's money: the charge and its refund, net zero, reconciled.
+    page.goto(f"/organizer/slots/{slot_id}/money/")
+    expect(page.locator("[data-ledger-kind]")).to_have_count(2)
+    expect(page.locator("[data-charged]")).to_have_text("30.00")
+    expect(page.locator("[data-refunded]")).to_have_text("30.00")
+    expect(page.locator("[data-reconciles='yes']")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "43-organizer-showtime-money")
+
     customer = new_page()
     login(customer, DEMO_EMAIL, next_path=f"/bookings/{booking_id}/")
     expect(customer.locator("[data-cancellation]")).to_contain_text(
