@@ -34,7 +34,7 @@ def test_confirm_then_change_the_email(new_page, site):
     expect(page.locator("[data-unverified]")).to_have_count(0)
     moved = f"moved-{secrets.token_hex(3)}@example.org"
     page.get_by_label("New email").fill(moved)
-    page.get_by_label("Your password").fill("a-long-enough-passphrase")
+    page.get_by_label("Your password", exact=True).fill("a-long-enough-passphrase")
     page.get_by_role("button", name="Change the email").click()
     expect(page.locator(".messages")).to_contain_text(moved)
     expect(page.locator("[data-email]")).to_have_text(email)  # not yet: the link first
