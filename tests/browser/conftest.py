@@ -149,7 +149,10 @@ class ConsoleWatch:
     def watch(self, page):
         page.on(
             "console",
-            lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"),
+            lambda msg: (
+                msg.type == "error"
+                and self.errors.append(f"console: {msg.text} ({msg.location.get('url', '?')})")
+            ),
         )
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
         return page

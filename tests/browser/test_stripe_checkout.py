@@ -44,6 +44,9 @@ def stripe_site(site):
 @pytest.fixture
 def stripe_page(browser, stripe_site, console):
     base_url, _ = stripe_site
+    # Banners uploaded by the organizer's test are files of the main test server's
+    # media (nginx serves media in production); this second server has none of them.
+    console.allow("/media/banners/")
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     yield console.watch(context.new_page())
