@@ -9,7 +9,7 @@ books every seat of `reserved_slot` (take it with `from tests.support.booking im
 import pytest
 
 from apps.bookings import services
-from apps.bookings.models import Booking
+from apps.bookings.models import Booking, LedgerEntry
 
 __all__ = [  # what `import *` gives a conftest: the fixtures and the helpers
     "api_confirm",
@@ -69,3 +69,12 @@ def sold_out(reserved_slot, seat_ids, people):
         book(owner, reserved_slot.pk, seat_ids=seat_ids[i * 5 : (i + 1) * 5])
         for i, owner in enumerate(owners)
     ]
+
+
+def ledger_rows(slot) -> list[tuple]:
+    """The showtime's money ledger as (kind, amount, reason, by_id, booking_id), oldest first."""
+    return list(
+        LedgerEntry.objects.filter(slot=slot)
+        .order_by("id")
+        .values_list("kind", "amount", "reason", "by_id", "booking_id")
+    )

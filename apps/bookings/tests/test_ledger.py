@@ -11,19 +11,11 @@ from apps.bookings import errors, ledger, services
 from apps.bookings.models import Hold, LedgerEntry, Payment
 from apps.bookings.payments import TestProvider
 from apps.scheduling.models import Slot
-from tests.support.booking import book, pay
+from tests.support.booking import book, ledger_rows, pay
 
 from .test_confirm import after_charge
 
 pytestmark = pytest.mark.django_db
-
-
-def rows(slot):
-    return list(
-        LedgerEntry.objects.filter(slot=slot)
-        .order_by("id")
-        .values_list("kind", "amount", "reason", "by_id", "booking_id")
-    )
 
 
 def test_a_booking_is_charged_once_and_its_cancellation_refunded_once(
@@ -31,12 +23,13 @@ def test_a_booking_is_charged_once_and_its_cancellation_refunded_once(
 ):
     booking = book(customer, reserved_slot.pk, seat_ids=seat_ids[:2])
     payment = Payment.objects.get(booking=booking)
-    assert rows(reserved_slot) == [("charge", booking.total, "booked", customer.pk, booking.pk)]
+    charged = ("charge", booking.total, "booked", customer.pk, booking.pk)
+    assert ledger_rows(reserved_slot) == [charged]
     charge = LedgerEntry.objects.get(kind="charge")
     assert (charge.provider, charge.provider_ref) == ("test", payment.provider_ref)
     with django_capture_on_commit_callbacks(execute=True):
         services.booking_cancel(user=customer, booking_id=booking.pk)
-    assert rows(reserved_slot)[1] == (
+    assert ledger_rows(reserved_slot)[1] == (
         "refund",
         booking.total,
         "cancelled_by_customer",
@@ -59,7 +52,7 @@ def test_a_charge_that_could_not_book_is_charged_and_refunded_without_a_booking(
     after_charge(monkeypatch, lambda: Hold.objects.filter(pk=hold.pk).update(expires_at=past))
     with pytest.raises(errors.HoldExpired):
         pay(customer, hold.pk)
-    assert [(k, r, by, b) for k, _, r, by, b in rows(reserved_slot)] == [
+    assert [(k, r, by, b) for k, _, r, by, b in ledger_rows(reserved_slot)] == [
         ("charge", "not_booked", customer.pk, None),
         ("refund", "not_booked", None, None),
     ]
@@ -79,7 +72,7 @@ def test_a_charge_landing_after_its_payment_was_given_up_is_in_the_books(
     monkeypatch.setattr(TestProvider, "charge", slow_charge)
     with pytest.raises(errors.PaymentProviderError):
         pay(customer, hold.pk)
-    assert [k for k, *_ in rows(reserved_slot)] == ["charge", "refund"]
+    assert [k for k, *_ in ledger_rows(reserved_slot)] == ["charge", "refund"]
     assert ledger.slot_ledger(reserved_slot.pk).reconciles
 
 
@@ -110,4 +103,4 @@ def test_a_showtime_started_refuses_nothing_in_the_books(customer, reserved_slot
     Slot.objects.filter(pk=reserved_slot.pk).update(starts_at=timezone.now() - timedelta(hours=1))
     with pytest.raises(errors.CancellationClosed):
         services.booking_cancel(user=customer, booking_id=booking.pk)
-    assert [k for k, *_ in rows(reserved_slot)] == ["charge"]
+    assert [k for k, *_ in ledger_rows(reserved_slot)] == ["charge"]

@@ -3,19 +3,10 @@ who called the showtime off (`bookings.ledger`)."""
 
 import pytest
 
-from apps.bookings.models import LedgerEntry
 from apps.operations import services as operations
-from tests.support.booking import book
+from tests.support.booking import book, ledger_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def rows(slot):
-    return list(
-        LedgerEntry.objects.filter(slot=slot)
-        .order_by("id")
-        .values_list("kind", "amount", "reason", "by_id", "booking_id")
-    )
 
 
 def test_an_organizers_cancellation_is_booked_against_the_organizer(
@@ -26,7 +17,7 @@ def test_an_organizers_cancellation_is_booked_against_the_organizer(
         operations.slot_cancel(slot=reserved_slot, reason="Flood", by=organizer)
     booking.refresh_from_db()
     assert booking.cancelled_by == organizer
-    assert rows(reserved_slot)[-1] == (
+    assert ledger_rows(reserved_slot)[-1] == (
         "refund",
         booking.total,
         "showtime_cancelled",
