@@ -23,7 +23,7 @@ from apps.accounts.models import TeamMember, TeamRole, User
 from apps.bookings import services as bookings
 from apps.catalog import services as catalog
 from apps.catalog.models import EventStatus, EventType
-from apps.operations.models import Job
+from apps.operations.models import Job, MoveJob
 from apps.scheduling.models import GenerationJob, ScheduleRule
 from apps.scheduling.services import slot_create
 from tests.support.booking import book
@@ -153,6 +153,20 @@ MATRIX = [
     ("post", "/api/v1/events/{event}/cancel/", {"reason": "Storm"}, owner_only(202)),
     ("get", "/api/v1/jobs/{cancel_job}/", None, owner_only(200)),
     ("post", "/api/v1/jobs/{cancel_job}/retry/", None, owner_only(202)),
+    # Cancelling some tickets: the customer's own booking, or the organizer's showtime's.
+    ("post", "/api/v1/bookings/{booking}/tickets/cancel/", {"tickets": [1]},
+     {**signed_in(404), "customer": 200}),
+    ("post", "/api/v1/slots/{slot}/bookings/{booking}/tickets/cancel/", {"tickets": [1]},
+     owner_only(200)),
+    # Moving bookings to another showtime of the event, and following the move job.
+    ("post", "/api/v1/slots/{slot}/bookings/{booking}/move/", {"slot": "{other_slot}"},
+     owner_only(200)),
+    ("get", "/api/v1/slots/{slot}/move/", {"to": "{other_slot}"}, owner_only(200)),
+    ("post", "/api/v1/slots/{slot}/move/", {"slot": "{other_slot}"}, owner_only(202)),
+    ("get", "/api/v1/moves/{move_job}/", None, owner_only(200)),
+    ("post", "/api/v1/moves/{move_job}/retry/", None, owner_only(202)),
+    # The showtime's money ledger.
+    ("get", "/api/v1/slots/{slot}/ledger/", None, owner_only(200)),
     # The organizer's team member: an admin's own team is another (empty) team.
     ("delete", "/api/v1/team/members/{member}/", None, {**owner_only(204), "admin": 404}),
 ]  # fmt: skip
@@ -200,10 +214,12 @@ def world():
         ends_at=start + timedelta(hours=5), seating="reserved", prices={"standard": "10.00"},
     )  # fmt: skip
     cancel_job = Job.objects.create(organizer=owner, slot=other, reason="x", status="done")
+    move_job = MoveJob.objects.create(organizer=owner, slot=other, to_slot=slot, status="done")
     ids = {
         "event": event.pk, "venue": venue.pk, "screen": screen.pk, "slot": slot.pk,
         "booking": booking.pk, "hold": hold.pk, "movie": movie.pk, "job": job.pk,
-        "member": member.pk, "cancel_job": cancel_job.pk,
+        "member": member.pk, "cancel_job": cancel_job.pk, "move_job": move_job.pk,
+        "other_slot": other.pk,
         "ticket": booking.tickets.get().pk, "number": 1,
         "payment": booking.payments.get().pk,
     }  # fmt: skip

@@ -127,3 +127,23 @@ class TransferToSelf(ApplicationError):
 class TransferRecipientInvalid(ApplicationError):
     code = "transfer_recipient_invalid"
     message = "This ticket cannot be given to that address. Try another one."
+
+
+class InvalidTickets(ApplicationError):
+    code = "invalid_tickets"
+    message = "Name the tickets to cancel by their numbers."
+
+
+class TicketGivenAway(Conflict):
+    code = "ticket_given_away"
+    message = "This ticket was given to someone else; only the organizer can cancel it now."
+
+
+class MoveNotPossible(Conflict):
+    code = "move_not_possible"
+    message = "This booking cannot be moved to that showtime."
+
+
+class MoveNoSeats(Conflict):
+    code = "move_no_seats"
+    message = "The new showtime has no room for this booking; it was left as it was."

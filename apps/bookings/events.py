@@ -24,6 +24,9 @@ booking_voided = Signal()
 # Sent with `ticket_id` and `slot_id` after a ticket's QR text changed (a transfer): the
 # door's offline lists still hold the old one.
 ticket_reissued = Signal()
+# Sent with `booking` (now on its new showtime) and `from_slot_id` after a move commits:
+# both doors recount, and the old one's gates drop the old QR texts.
+booking_relocated = Signal()
 
 
 def _announce_freed(slot_id: int) -> None:
@@ -96,6 +99,38 @@ def booking_cancelled(booking, released, refund_payment_ids, *, tell: bool = Tru
 
         # Whoever cancelled, the people given its tickets are told they no longer admit.
         send_transferred_tickets_cancelled.delay(booking.pk)
+
+
+def tickets_cancelled(booking, released, refund, *, numbers, tell: bool = True) -> None:
+    """Some tickets of a booking were cancelled: their seats are free, the door recounts,
+    the refund is queued; the customer is emailed what was cancelled (`tell`)."""
+    seats_released(released)
+    booking_voided.send_robust(sender=None, booking=booking)
+    if refund is not None:
+        partial_refund_requested(refund.pk, notify=tell)
+    if tell:
+        from .tasks import send_tickets_cancelled
+
+        send_tickets_cancelled.delay(booking.pk, list(numbers))
+
+
+def booking_moved(booking, move, released, seat_ids, refund) -> None:
+    """A booking moved to another showtime: both seat maps change, both doors recount,
+    the old QR texts stop admitting, the customer is emailed, a difference refunded."""
+    seats_released(released)
+    realtime.publish(booking.slot_id, dict.fromkeys(seat_ids, "booked"))
+    booking_relocated.send_robust(sender=None, booking=booking, from_slot_id=move.from_slot_id)
+    if refund is not None:
+        partial_refund_requested(refund.pk, notify=False)  # the move's email says it
+    from .tasks import send_booking_moved
+
+    send_booking_moved.delay(move.pk)
+
+
+def partial_refund_requested(refund_id: int, *, notify: bool = True) -> None:
+    from .tasks import refund_partial
+
+    refund_partial.delay(refund_id, notify)
 
 
 def ticket_transferred(transfer, *, slot_id: int, base_url: str) -> None:

@@ -7,12 +7,18 @@
 - A **refund** row when the provider has refunded it (`payment_refund`, or the
   provider saying so): why comes from its booking: `cancelled_by_customer`,
   `showtime_cancelled` (the organizer called it off), `cancelled_by_staff` (an admin),
-  or `not_booked`.
+  or `not_booked`. A full refund gives back what partial refunds left.
+- A **partial refund** row (kind `refund`, with its `partial_refund`) when the provider
+  has refunded some tickets (`tickets_cancelled`) or the difference to a cheaper
+  showtime (`booking_moved`).
+- A **moved out** row on the old showtime and a **moved in** row on the new one when an
+  organizer moves a booking: what the customer has paid for it travels with it.
 
 Each row is inserted in the transaction that moves the payment's status, so the
 ledger and the payments cannot disagree, and a unique (payment, kind) lets the
-database refuse a second charge or refund row of one payment. Rows are never
-updated. For a showtime, charges minus refunds equal the totals of its confirmed
+database refuse a second charge or full refund row of one payment (a partial refund
+has one row, a move two). Rows are never updated. For a showtime, charges minus
+refunds, less what moved out plus what moved in, equal the totals of its confirmed
 bookings plus the refunds still on their way, to the cent (`slot_ledger` checks it,
 the organizer's page shows it).
 """
@@ -20,12 +26,12 @@ the organizer's page shows it).
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 
 from apps.core.db import require_transaction
 from apps.scheduling.models import SlotStatus
 
-from .models import Booking, LedgerEntry, Payment
+from .models import Booking, BookingMove, LedgerEntry, PartialRefund, Payment
 
 REASONS = {
     "booked": "paid for the booking",
@@ -33,6 +39,8 @@ REASONS = {
     "cancelled_by_customer": "the customer cancelled",
     "showtime_cancelled": "the organizer cancelled the showtime",
     "cancelled_by_staff": "cancelled by staff",
+    "tickets_cancelled": "some tickets of the booking cancelled",
+    "booking_moved": "the booking moved to another showtime",
 }
 
 
@@ -74,11 +82,53 @@ def record_refund(payment: Payment) -> LedgerEntry:
         booking_id=payment.booking_id,
         payment=payment,
         kind=LedgerEntry.Kind.REFUND,
-        amount=payment.amount,
+        amount=payment.refund_left,
         provider=payment.provider,
         provider_ref=payment.provider_ref,
         by_id=by_id,
         reason=reason,
+    )
+
+
+def record_partial_refund(refund: PartialRefund) -> LedgerEntry:
+    """The provider gave back part of a payment (some tickets, a price difference)."""
+    require_transaction()
+    payment = refund.payment
+    return LedgerEntry.objects.create(
+        slot_id=refund.slot_id,
+        booking_id=refund.booking_id,
+        payment=payment,
+        partial_refund=refund,
+        kind=LedgerEntry.Kind.REFUND,
+        amount=refund.amount,
+        provider=payment.provider,
+        provider_ref=payment.provider_ref,
+        by_id=refund.by_id,
+        reason=refund.reason,
+    )
+
+
+def record_move(move: BookingMove, payment: Payment, amount: Decimal) -> None:
+    """What the customer has paid for the booking (`amount`) leaves the old showtime's
+    books and enters the new one's."""
+    require_transaction()
+    if amount <= 0:
+        return
+    common = {
+        "booking_id": move.booking_id,
+        "payment": payment,
+        "move": move,
+        "amount": amount,
+        "provider": payment.provider,
+        "provider_ref": payment.provider_ref,
+        "by_id": move.by_id,
+        "reason": "booking_moved",
+    }
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(slot_id=move.from_slot_id, kind=LedgerEntry.Kind.MOVED_OUT, **common),
+            LedgerEntry(slot_id=move.to_slot_id, kind=LedgerEntry.Kind.MOVED_IN, **common),
+        ]
     )
 
 
@@ -87,9 +137,11 @@ class SlotLedger:
     entries: QuerySet[LedgerEntry]
     charged: Decimal
     refunded: Decimal
+    moved_in: Decimal
+    moved_out: Decimal
     net: Decimal
     booked: Decimal  # the totals of the showtime's confirmed bookings
-    owed: Decimal  # charged, refund decided, the provider has not refunded yet
+    owed: Decimal  # refunds decided that the provider has not made yet
     count: int
 
     @property
@@ -97,30 +149,41 @@ class SlotLedger:
         return self.net == self.booked + self.owed
 
 
+ZERO = Decimal("0.00")
+
+
+def _sum(queryset, expression="amount") -> Decimal:
+    return queryset.aggregate(total=Sum(expression))["total"] or ZERO
+
+
 def slot_ledger(slot_id: int) -> SlotLedger:
     """The showtime's ledger, its totals, and what to check them against: the confirmed
-    bookings' totals plus the refunds still on their way (four queries; the rows are
-    read when iterated)."""
+    bookings' totals plus the refunds still on their way (full refunds of payments now
+    in this showtime's books, partial refunds decided here). The rows are read when
+    iterated."""
     sums = dict(
         LedgerEntry.objects.filter(slot_id=slot_id)
         .values("kind")
         .annotate(total=Sum("amount"))
         .values_list("kind", "total")
     )
-    charged = sums.get(LedgerEntry.Kind.CHARGE) or Decimal("0.00")
-    refunded = sums.get(LedgerEntry.Kind.REFUND) or Decimal("0.00")
-    booked = Booking.objects.filter(slot_id=slot_id, status=Booking.Status.CONFIRMED).aggregate(
-        total=Sum("total")
-    )["total"] or Decimal("0.00")
-    owed = Payment.objects.filter(slot_id=slot_id, status=Payment.Status.REFUND_PENDING).aggregate(
-        total=Sum("amount")
-    )["total"] or Decimal("0.00")
+    charged = sums.get(LedgerEntry.Kind.CHARGE) or ZERO
+    refunded = sums.get(LedgerEntry.Kind.REFUND) or ZERO
+    moved_in = sums.get(LedgerEntry.Kind.MOVED_IN) or ZERO
+    moved_out = sums.get(LedgerEntry.Kind.MOVED_OUT) or ZERO
+    booked = _sum(Booking.objects.filter(slot_id=slot_id, status=Booking.Status.CONFIRMED), "total")
+    owed = _sum(
+        Payment.objects.filter(slot_id=slot_id, status=Payment.Status.REFUND_PENDING),
+        F("amount") - F("refunded_in_part"),
+    ) + _sum(PartialRefund.objects.filter(slot_id=slot_id, status=PartialRefund.Status.PENDING))
     entries = LedgerEntry.objects.filter(slot_id=slot_id).select_related("booking", "by")
     return SlotLedger(
         entries=entries,
         charged=charged,
         refunded=refunded,
-        net=charged - refunded,
+        moved_in=moved_in,
+        moved_out=moved_out,
+        net=charged - refunded + moved_in - moved_out,
         booked=booked,
         owed=owed,
         count=entries.count(),

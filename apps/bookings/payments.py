@@ -60,7 +60,10 @@ class PaymentProvider:
         acting at `action_url`."""
         raise NotImplementedError
 
-    def refund(self, *, ref: str, amount: Decimal) -> None:
+    def refund(self, *, ref: str, amount: Decimal, key: str = "") -> None:
+        """Give back `amount` (all of the charge, or part) of charge `ref`. `key`: the
+        refund's own idempotency key, so a retried refund never refunds twice (two
+        partial refunds of one charge carry keys of their own)."""
         raise NotImplementedError
 
     def lookup(self, *, key: str) -> str | None:
@@ -104,11 +107,19 @@ class TestProvider(PaymentProvider):
         )
         return ChargeResult(ok=True, ref=charge.ref)
 
-    def refund(self, *, ref: str, amount: Decimal) -> None:
+    def refund(self, *, ref: str, amount: Decimal, key: str = "") -> None:
         from .models import TestProviderCharge
 
+        charge = TestProviderCharge.objects.filter(ref=ref).first()
+        if charge is None or (key and key in charge.refund_keys):
+            return  # unknown, or this refund was made already (its key)
         # Counted, so tests can prove a payment is refunded exactly once.
-        TestProviderCharge.objects.filter(ref=ref).update(refunded=True, refunds=F("refunds") + 1)
+        TestProviderCharge.objects.filter(pk=charge.pk).update(
+            refunded=True,
+            refunds=F("refunds") + 1,
+            refunded_amount=F("refunded_amount") + amount,
+            refund_keys=[*charge.refund_keys, key] if key else charge.refund_keys,
+        )
 
     def lookup(self, *, key: str) -> str | None:
         from .models import TestProviderCharge

@@ -169,6 +169,11 @@ def booking_get(user, booking_id: int) -> Booking | None:
     return booking_list(user).filter(pk=booking_id).select_related("slot__event").first()
 
 
+def booking_for_payload(booking_id: int) -> Booking:
+    """A booking read afresh with what its payload shows (after a change to it)."""
+    return Booking.objects.prefetch_related("tickets__holder").get(pk=booking_id)
+
+
 def mask_email(email: str) -> str:
     """`r***@example.com`: enough for the giver to recognise, not to harvest."""
     local, _, domain = email.partition("@")
@@ -186,6 +191,7 @@ def ticket_body(ticket: Ticket, *, buyer_id: int) -> dict[str, Any]:
             "seat": ticket.seat_id,
             "code": None,
             "status": ticket.status,
+            "price": str(ticket.price),
             "qr": None,
             "qr_svg": None,
             "transferred_to": mask_email(ticket.holder.email),
@@ -196,6 +202,7 @@ def ticket_body(ticket: Ticket, *, buyer_id: int) -> dict[str, Any]:
         "seat": ticket.seat_id,
         "code": ticket.code,
         "status": ticket.status,
+        "price": str(ticket.price),
         "qr": qr,
         "qr_svg": qr_svg_uri(qr),
         "transferred_to": None,
@@ -242,7 +249,13 @@ def booking_payload(
         "reference": booking.reference,
         "status": booking.status,
         "slot": booking.slot_id,
-        "seats": sorted(t.seat_id for t in tickets if t.seat_id),
+        # A live booking's seats are its live tickets' (some may have been cancelled).
+        "seats": sorted(
+            t.seat_id
+            for t in tickets
+            if t.seat_id
+            and (booking.status == Booking.Status.CANCELLED or t.status != Ticket.Status.CANCELLED)
+        ),
         "quantity": booking.quantity,
         "total": str(booking.total),
         "created_at": booking.created_at.isoformat().replace("+00:00", "Z"),

@@ -51,7 +51,7 @@ def _venue_context(slot) -> dict:
 @shared_task(name="bookings.send_booking_cancellation")
 def send_booking_cancellation(booking_id: int) -> None:
     """Email the customer that their booking is cancelled and what will be refunded."""
-    from django.db.models import Sum
+    from django.db.models import F, Sum
 
     from .models import Booking, Payment
 
@@ -64,7 +64,7 @@ def send_booking_cancellation(booking_id: int) -> None:
         return
     amount = booking.payments.filter(
         status__in=[Payment.Status.REFUND_PENDING, Payment.Status.REFUNDED]
-    ).aggregate(total=Sum("amount"))["total"]
+    ).aggregate(total=Sum(F("amount") - F("refunded_in_part")))["total"]
     send_templated(
         "bookings/email/booking_cancelled",
         {
@@ -97,7 +97,7 @@ def send_refund_notice(payment_id: int) -> None:
             "name": payment.user.full_name or payment.user.email,
             "payment": payment,
             "booking": payment.booking,
-            "amount": payment.amount,
+            "amount": payment.refund_left,
             **_venue_context(payment.slot),
         },
         to=[payment.user.email],
@@ -105,23 +105,16 @@ def send_refund_notice(payment_id: int) -> None:
     )
 
 
-@shared_task(name="bookings.send_booking_confirmation")
-def send_booking_confirmation(booking_id: int) -> None:
-    """Email the customer their booking, with the showtime in the venue's time zone, the
-    tickets as a PDF and the showtime as an .ics file attached."""
+def _send_with_tickets(template: str, booking, **context) -> None:
+    """Email the customer `template` about their booking, with each ticket's QR code
+    inside the message, the showtime in the venue's time zone, and the tickets as a PDF
+    and the showtime as an .ics file attached."""
     from . import documents
-    from .models import Booking
 
-    booking = (
-        Booking.objects.select_related("user", "slot__event", "slot__screen__venue")
-        .filter(pk=booking_id)
-        .first()
-    )
-    if booking is None:
-        return
     venue = booking.slot.screen.venue
     tickets = list(booking.tickets.select_related("seat").order_by("number"))
-    seats = ", ".join(t.seat.label if t.seat else f"admission {t.number}" for t in tickets)
+    live = [t for t in tickets if t.status != t.Status.CANCELLED]
+    seats = ", ".join(t.seat.label if t.seat else f"admission {t.number}" for t in live)
     # Each ticket's QR code inside the message, and its text for the door to type.
     door = [
         {
@@ -130,11 +123,11 @@ def send_booking_confirmation(booking_id: int) -> None:
             "qr": qr_text(t),
             "cid": f"ticket-{booking.reference}-{t.number}",
         }
-        for t in tickets
+        for t in live
     ]
     pdf_name, ics_name = documents.filename(booking, "pdf"), documents.filename(booking, "ics")
     send_templated(
-        "bookings/email/booking_confirmed",
+        template,
         {
             "name": booking.user.full_name or booking.user.email,
             "booking": booking,
@@ -146,6 +139,7 @@ def send_booking_confirmation(booking_id: int) -> None:
             "tickets": door,
             "pdf_name": pdf_name,
             "ics_name": ics_name,
+            **context,
         },
         to=[booking.user.email],
         tz=venue.tzinfo,
@@ -155,6 +149,24 @@ def send_booking_confirmation(booking_id: int) -> None:
             (ics_name, documents.booking_ics(booking, tickets=tickets), "text/calendar"),
         ],
     )
+
+
+def _booking_for_email(booking_id: int):
+    from .models import Booking
+
+    return (
+        Booking.objects.select_related("user", "slot__event", "slot__screen__venue")
+        .filter(pk=booking_id)
+        .first()
+    )
+
+
+@shared_task(name="bookings.send_booking_confirmation")
+def send_booking_confirmation(booking_id: int) -> None:
+    """Email the customer their booking and its tickets."""
+    booking = _booking_for_email(booking_id)
+    if booking is not None:
+        _send_with_tickets("bookings/email/booking_confirmed", booking)
 
 
 @shared_task(name="bookings.send_ticket_received")
@@ -180,3 +192,98 @@ def send_transferred_tickets_cancelled(booking_id: int) -> int:
     from .transfer_emails import transferred_tickets_cancelled_send
 
     return transferred_tickets_cancelled_send(booking_id=booking_id)
+
+
+@shared_task(
+    name="bookings.refund_partial", autoretry_for=(Exception,), retry_backoff=True, max_retries=8
+)
+def refund_partial(refund_id: int, notify: bool = False) -> None:
+    """Make a partial refund at the provider; `notify`: then email the customer."""
+    if services.partial_refund_run(refund_id=refund_id) and notify:
+        send_partial_refund_notice.delay(refund_id)
+
+
+@shared_task(name="bookings.send_partial_refund_notice")
+def send_partial_refund_notice(refund_id: int) -> None:
+    """Email the customer that part of a payment was refunded."""
+    from .models import PartialRefund
+
+    refund = (
+        PartialRefund.objects.select_related(
+            "payment", "booking__user", "slot__event", "slot__screen__venue"
+        )
+        .filter(pk=refund_id, status=PartialRefund.Status.REFUNDED)
+        .first()
+    )
+    if refund is None:
+        return
+    user = refund.booking.user
+    send_templated(
+        "bookings/email/refund_issued",
+        {
+            "name": user.full_name or user.email,
+            "payment": refund.payment,
+            "booking": refund.booking,
+            "amount": refund.amount,
+            **_venue_context(refund.slot),
+        },
+        to=[user.email],
+        tz=refund.slot.screen.venue.tzinfo,
+    )
+
+
+@shared_task(name="bookings.send_tickets_cancelled")
+def send_tickets_cancelled(booking_id: int, numbers: list[int]) -> None:
+    """Email the customer which tickets of their booking are cancelled, and the refund."""
+    from .models import Booking
+
+    booking = (
+        Booking.objects.select_related("user", "slot__event", "slot__screen__venue")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None:
+        return
+    tickets = list(
+        booking.tickets.select_related("seat").filter(number__in=numbers).order_by("number")
+    )
+    send_templated(
+        "bookings/email/tickets_cancelled",
+        {
+            "name": booking.user.full_name or booking.user.email,
+            "booking": booking,
+            "tickets": [
+                {
+                    "number": t.number,
+                    "label": t.seat.label if t.seat else "general admission",
+                    "price": t.price,
+                }
+                for t in tickets
+            ],
+            "amount": sum(t.price for t in tickets),
+            **_venue_context(booking.slot),
+        },
+        to=[booking.user.email],
+        tz=booking.slot.screen.venue.tzinfo,
+    )
+
+
+@shared_task(name="bookings.send_booking_moved")
+def send_booking_moved(move_id: int) -> None:
+    """Email the customer their booking's new showtime and seats, with the new tickets
+    (the old ones no longer admit) and what was refunded."""
+    from .models import BookingMove
+
+    move = BookingMove.objects.select_related("from_slot__screen__venue").filter(pk=move_id).first()
+    if move is None:
+        return
+    booking = _booking_for_email(move.booking_id)
+    if booking is None or booking.slot_id != move.to_slot_id:
+        return  # moved again since: that move's email tells
+    _send_with_tickets(
+        "bookings/email/booking_moved",
+        booking,
+        move=move,
+        was=move.from_slot.starts_at,
+        same_venue=move.from_slot.screen.venue_id == booking.slot.screen.venue_id,
+    )

@@ -7,6 +7,8 @@
   gates are told to download their list again, which carries the settings.
 - A ticket given to someone else (`bookings.events.ticket_reissued`) has a new QR text:
   the gates are told to download their list again, since theirs holds the old one.
+- A booking moved to another showtime (`bookings.events.booking_relocated`): both
+  doors recount and both showtimes' gates download their lists again.
 - A booking confirmed or cancelled changes what the door expects: its counts are
   read and sent, but only for a door somebody is watching now (`consumers.watched`),
   so selling tickets weeks ahead costs the booking path one cache read.
@@ -63,3 +65,12 @@ def recount_on_cancellation(sender, booking, **kwargs) -> None:
 def refresh_lists_on_reissue(sender, slot_id: int, **kwargs) -> None:
     # An offline gate would still admit the old text until it downloads the list again.
     broadcast_settings(None, slot_ids=[slot_id])
+
+
+@receiver(booking_events.booking_relocated)
+def recount_on_move(sender, booking, from_slot_id: int, **kwargs) -> None:
+    # The old showtime's gates would still admit the old QR texts until they download
+    # their list again; both doors' expected counts changed.
+    broadcast_settings(None, slot_ids=[from_slot_id, booking.slot_id])
+    _recount(from_slot_id)
+    _recount(booking.slot_id)

@@ -69,3 +69,60 @@ class JobBooking(models.Model):
 
     def __str__(self) -> str:
         return f"booking {self.booking_id} of job {self.job_id}"
+
+
+class MoveJob(models.Model):
+    """Moving every booking of one showtime to another of the same event, one booking at
+    a time (`bookings.services.booking_move`, all or nothing each)."""
+
+    Status = JobStatus
+
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="move_jobs"
+    )
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="move_jobs")
+    to_slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="+")
+    # Refund what a cheaper showtime saves (else the customer keeps paying the old price).
+    refund_difference = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Asking again while one runs returns it: two runs never race over one showtime.
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=Q(status="running"),
+                name="operations_one_running_move_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values), name="operations_move_job_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"move showtime {self.slot_id} to {self.to_slot_id} ({self.status})"
+
+
+class MoveItem(models.Model):
+    """One booking a move job took: moved, or why it could not be (left untouched)."""
+
+    job = models.ForeignKey(MoveJob, on_delete=models.CASCADE, related_name="items")
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="move_items")
+    moved_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "booking"], name="operations_move_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"booking {self.booking_id} of move job {self.job_id}"

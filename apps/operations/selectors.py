@@ -2,15 +2,17 @@
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.accounts.permissions import acting_organizer, is_admin
 from apps.bookings.models import Booking, Payment, Ticket
-from apps.scheduling.models import Slot
+from apps.bookings.selectors import live_claims, slot_available
+from apps.catalog.models import Seat
+from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot
 from apps.waitlist.models import WaitlistEntry
 
-from .models import Job
+from .models import Job, MoveItem, MoveJob
 
 
 def cancel_preview(slot: Slot) -> dict:
@@ -84,3 +86,87 @@ def jobs_of(user) -> QuerySet[Job]:
         return Job.objects.all()
     organizer = acting_organizer(user)
     return Job.objects.filter(organizer=organizer) if organizer else Job.objects.none()
+
+
+def move_preview(slot: Slot, to_slot: Slot) -> dict:
+    """What moving every booking of `slot` to `to_slot` needs, and what the target has
+    free, per seat category (general admission: `general`)."""
+    confirmed = Booking.objects.filter(slot=slot, status=Booking.Status.CONFIRMED)
+    live = Ticket.objects.filter(booking__in=confirmed).exclude(status=Ticket.Status.CANCELLED)
+    if slot.seating == Seating.RESERVED:
+        needed = dict(
+            live.values("seat__category").annotate(n=Count("pk")).values_list("seat__category", "n")
+        )
+        taken = live_claims().filter(slot_id=to_slot.pk).values("seat_id")
+        free = dict(
+            Seat.objects.filter(screen_id=to_slot.screen_id)
+            .exclude(pk__in=taken)
+            .values("category")
+            .annotate(n=Count("pk"))
+            .values_list("category", "n")
+        )
+    else:
+        needed = {GENERAL_CATEGORY: live.count()}
+        free = {GENERAL_CATEGORY: slot_available(to_slot.pk)}
+    return {
+        "slot": slot.pk,
+        "to_slot": to_slot.pk,
+        "bookings": confirmed.count(),
+        "tickets": sum(needed.values()),
+        "needed": needed,
+        "free": {category: free.get(category, 0) for category in sorted(set(free) | set(needed))},
+    }
+
+
+def move_pending(job: MoveJob) -> QuerySet[Booking]:
+    """Bookings still on the job's old showtime that it has not given up on."""
+    given_up = MoveItem.objects.filter(job=job, booking=OuterRef("pk"), moved_at__isnull=True)
+    return (
+        Booking.objects.filter(slot_id=job.slot_id, status=Booking.Status.CONFIRMED)
+        .exclude(Exists(given_up.exclude(error="")))
+        .order_by("pk")
+    )
+
+
+def move_jobs_of(user) -> QuerySet[MoveJob]:
+    """The move jobs `user` may see (as `jobs_of`)."""
+    if is_admin(user):
+        return MoveJob.objects.all()
+    organizer = acting_organizer(user)
+    return MoveJob.objects.filter(organizer=organizer) if organizer else MoveJob.objects.none()
+
+
+def move_job_progress(job: MoveJob) -> dict:
+    """Moved / total bookings, those that could not move, and the job's state."""
+    items = job.items.aggregate(
+        moved=Count("pk", filter=Q(moved_at__isnull=False)),
+        failed=Count("pk", filter=Q(moved_at__isnull=True) & ~Q(error="")),
+        taken=Count("pk"),
+    )
+    left = (
+        move_pending(job)
+        .exclude(Exists(MoveItem.objects.filter(job=job, booking=OuterRef("pk"))))
+        .count()
+    )
+    return {
+        "id": job.pk,
+        "slot": job.slot_id,
+        "to_slot": job.to_slot_id,
+        "refund_difference": job.refund_difference,
+        "status": job.status,
+        "done": items["moved"],
+        "failed": items["failed"],
+        "total": items["taken"] + left,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def move_failures(job: MoveJob):
+    """The bookings the job could not move, with why."""
+    return (
+        job.items.filter(moved_at__isnull=True)
+        .exclude(error="")
+        .select_related("booking__user")
+        .order_by("pk")
+    )

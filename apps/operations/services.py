@@ -25,12 +25,10 @@ died, and not yet marked, is told again: a second email rather than none.
 
 import contextlib
 import logging
-from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -46,7 +44,8 @@ from apps.scheduling.services import slot_update
 from apps.waitlist.services import waitlist_close
 
 from . import errors
-from .models import Job, JobBooking
+from .leases import lapsed, lease
+from .models import Job, JobBooking, MoveJob
 
 logger = logging.getLogger(__name__)
 
@@ -104,24 +103,10 @@ def _queue(job_id: int) -> None:
     run_job.delay(job_id)
 
 
-def _lease_length() -> timedelta:
-    """A run renews its lease as it goes; a dead run's lapses (VENUE_JOB_LEASE_SECONDS)."""
-    return timedelta(seconds=settings.VENUE_JOB_LEASE_SECONDS)
-
-
-def _lease(job_id: int, *, first: bool = False) -> bool:
-    """Take (or renew) the job's lease; False if another run holds it."""
-    now = timezone.now()
-    owned = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING)
-    if first:
-        owned = owned.filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    return bool(owned.update(lease_until=now + _lease_length()))
-
-
 def job_run(*, job_id: int) -> Job | None:
     """Do what the job has left to do; None if another run holds it (or it is finished)."""
     with transaction.atomic(durable=True):
-        if not _lease(job_id, first=True):
+        if not lease(Job, job_id, first=True):
             return None
     job = Job.objects.select_related("slot__event", "slot__screen__venue").get(pk=job_id)
     while True:
@@ -134,13 +119,13 @@ def job_run(*, job_id: int) -> Job | None:
             break
         for booking_id in ids:
             _settle(job, _take(job, booking_id))  # one booking done before the next
-        _lease(job_id)
+        lease(Job, job_id)
     # What an earlier run left: refunds refused, customers not told.
     pending = job.items.filter(Q(notified_at__isnull=True) | ~Q(refund_error="")).order_by("pk")
     for number, item in enumerate(pending.select_related("booking__user"), 1):
         _settle(job, item)
         if number % BATCH == 0:
-            _lease(job_id)
+            lease(Job, job_id)
     closed = waitlist_close(slot_id=job.slot_id)
     with transaction.atomic(durable=True):
         failed = job.items.filter(Q(notified_at__isnull=True) | ~Q(refund_error="")).exists()
@@ -197,7 +182,7 @@ def _tell(job: Job, booking: Booking, *, refunded: bool) -> None:
     venue = slot.screen.venue
     amount = booking.payments.filter(
         status__in=[Payment.Status.REFUNDED, Payment.Status.REFUND_PENDING]
-    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    ).aggregate(total=Sum(F("amount") - F("refunded_in_part")))["total"] or Decimal("0.00")
     send_templated(
         "operations/email/showtime_cancelled",
         {
@@ -217,12 +202,14 @@ def _tell(job: Job, booking: Booking, *, refunded: bool) -> None:
 
 
 def jobs_resume() -> int:
-    """The safety net (beat): run again every running job whose run died (lease lapsed)."""
-    stale = Job.objects.filter(status=Job.Status.RUNNING).filter(
-        Q(lease_until__isnull=True, created_at__lt=timezone.now() - _lease_length())
-        | Q(lease_until__lt=timezone.now())
-    )
-    ids = list(stale.values_list("pk", flat=True))
+    """The safety net (beat): run again every running job whose run died (lease lapsed),
+    cancellations and moves."""
+    from .moves import queue_move_job
+
+    ids = lapsed(Job)
     for job_id in ids:
         _queue(job_id)
-    return len(ids)
+    moves = lapsed(MoveJob)
+    for job_id in moves:
+        queue_move_job(job_id)
+    return len(ids) + len(moves)

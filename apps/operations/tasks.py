@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import moves, services
 
 
 # Acknowledged after the run, and given back if the worker dies, so a killed worker's
@@ -16,3 +16,9 @@ def run_job(job_id: int) -> str:
 @shared_task(name="operations.resume_jobs")
 def resume_jobs() -> int:
     return services.jobs_resume()
+
+
+@shared_task(name="operations.run_move_job", acks_late=True, reject_on_worker_lost=True)
+def run_move_job(job_id: int) -> str:
+    job = moves.move_job_run(job_id=job_id)
+    return job.status if job else "busy"

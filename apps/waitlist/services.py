@@ -33,6 +33,7 @@ from django.utils import timezone
 from apps.bookings import errors as booking_errors
 from apps.bookings import selectors as booking_selectors
 from apps.bookings.models import Booking, Hold
+from apps.bookings.seating import SeatSpot, choose_seats
 from apps.bookings.services import hold_release, offer_hold_create
 from apps.catalog.models import Seat
 from apps.core.db import db_now
@@ -42,7 +43,6 @@ from apps.scheduling.models import Seating, Slot
 
 from . import errors, notifications, selectors
 from .models import MAX_QUANTITY, WaitlistEntry, WaitlistQueue
-from .seating import SeatSpot, choose_seats
 
 logger = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ __all__ = [  # what `import *` gives a conftest: the fixtures and the helpers
     "PRICES",
     "general_capacity",
     "general_slot",
+    "later_slot",
     "raw_slot",
     "reserved_slot",
     "seat_ids",
@@ -77,6 +78,13 @@ def general_slot(event, screen, general_capacity):
         capacity=general_capacity,
         prices={"general": "25.00"},
     )
+
+
+@pytest.fixture
+def later_slot(event, screen):
+    """Another showtime of the same event on the same screen, a week after `reserved_slot`
+    (a move's target)."""
+    return showtime(event, screen, starts_in=timedelta(days=8))
 
 
 @pytest.fixture

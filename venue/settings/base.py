@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "apps.bookings.models.Ticket.Status",
         "ScanResultEnum": "apps.checkin.models.ScanResult",
         "ScanDirectionEnum": "apps.checkin.models.ScanDirection",
+        "JobStatusEnum": "apps.operations.models.JobStatus",
     },
 }
 

@@ -17,8 +17,8 @@ VENUE_EMBEDDED_BEAT = False
 # Static files come from the finders; nothing is collected for tests.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
-# Concurrency tests race up to 16 threads in this one process: let each have a connection.
+# Concurrency tests race up to 36 threads in this one process: let each have a connection.
 if "pool" in DATABASES["default"].get("OPTIONS", {}):
     DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = max(
-        DATABASES["default"]["OPTIONS"]["pool"]["max_size"], 24
+        DATABASES["default"]["OPTIONS"]["pool"]["max_size"], 40
     )

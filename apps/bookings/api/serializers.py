@@ -73,6 +73,11 @@ class TicketSerializer(serializers.Serializer):
     seat = serializers.IntegerField(allow_null=True)
     code = serializers.CharField(allow_null=True, help_text="null once given away.")
     status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    price = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        help_text="What was paid for this ticket; a live booking's tickets add up to its total.",
+    )
     qr = serializers.CharField(
         allow_null=True,
         help_text="The exact text the QR code encodes (short, signed); the door scanner "
@@ -106,6 +111,27 @@ class BookingDetailSerializer(BookingSerializer):
 
 class CancelOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Booking.Status.choices)
+
+
+class TicketsCancelInputSerializer(serializers.Serializer):
+    tickets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=32767),
+        min_length=1,
+        max_length=100,
+        help_text="The numbers of the tickets to cancel (`tickets[].number`).",
+    )
+
+
+class TicketsCancelOutputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Booking.Status.choices,
+        help_text="`cancelled` when no live ticket was left (the whole booking then is).",
+    )
+    cancelled = serializers.ListField(child=serializers.IntegerField())
+    refund = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Given back for these tickets."
+    )
+    booking = BookingDetailSerializer()
 
 
 class TransferInputSerializer(serializers.Serializer):

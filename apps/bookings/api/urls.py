@@ -23,6 +23,11 @@ urlpatterns = [
         name="booking-cancel",
     ),
     path(
+        "bookings/<int:booking_id>/tickets/cancel/",
+        views.BookingTicketsCancelView.as_view(),
+        name="booking-tickets-cancel",
+    ),
+    path(
         "bookings/<int:booking_id>/tickets/<int:number>/transfer/",
         transfers.BookingTicketTransferView.as_view(),
         name="booking-ticket-transfer",

@@ -24,6 +24,8 @@ from .serializers import (
     ConfirmInputSerializer,
     HoldInputSerializer,
     HoldSerializer,
+    TicketsCancelInputSerializer,
+    TicketsCancelOutputSerializer,
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -178,6 +180,50 @@ class BookingCancelView(APIView):
     def post(self, request, booking_id: int):
         booking = services.booking_cancel(user=request.user, booking_id=booking_id)
         return Response({"status": booking.status})
+
+
+TICKETS_CANCEL_ERRORS = {
+    400: OpenApiResponse(description="`validation_error`, `invalid_tickets`"),
+    404: OpenApiResponse(description="`booking_not_found`, `ticket_not_found`"),
+    409: OpenApiResponse(
+        description="`already_cancelled`, `cancellation_closed` (past the cut-off), "
+        "`ticket_used` (admitted at the door), `ticket_cancelled`, `ticket_given_away` "
+        "(only the organizer may cancel a ticket given to someone else)"
+    ),
+}
+
+
+def tickets_cancel_response(result) -> Response:
+    """The answer of a partial cancellation, the customer's or the organizer's."""
+    return Response(
+        {
+            "status": result.booking.status,
+            "cancelled": list(result.numbers),
+            "refund": str(result.amount),
+            "booking": selectors.booking_payload(
+                selectors.booking_for_payload(result.booking.pk), with_qr=True
+            ),
+        }
+    )
+
+
+class BookingTicketsCancelView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=TicketsCancelInputSerializer,
+        responses={200: TicketsCancelOutputSerializer, **TICKETS_CANCEL_ERRORS},
+        description="Cancel some tickets of your booking (before the cancellation cut-off): "
+        "their seats are free at once and what you paid for them is refunded; the rest of "
+        "the booking stands. Naming every live ticket cancels the booking.",
+    )
+    def post(self, request, booking_id: int):
+        data = TicketsCancelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.booking_tickets_cancel(
+            booking_id=booking_id, numbers=data.validated_data["tickets"], user=request.user
+        )
+        return tickets_cancel_response(result)
 
 
 class _ErrorsAsJson(BaseContentNegotiation):

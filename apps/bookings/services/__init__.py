@@ -2,7 +2,8 @@
 
 The package: `holds` (take, release, expire, warn), `idempotency` (keys of confirm),
 `confirm` (steps 1 and 2), `settle` (step 3, reconciliation, refunds), `resume`
-(payments waiting at their provider: 3-D Secure, webhooks), `cancel`,
+(payments waiting at their provider: 3-D Secure, webhooks), `cancel` (a booking,
+or some of its tickets), `refunds` (partial refunds), `move` (to another showtime),
 `transfer` (a ticket given to another person).
 Callers use the names exported here.
 
@@ -28,7 +29,13 @@ payment row, so two settlers (the request, a repeat, the reconciler) never
 finish one payment twice.
 """
 
-from .cancel import booking_cancel, ticket_status_move
+from .cancel import (
+    TicketsCancelled,
+    booking_cancel,
+    booking_tickets_cancel,
+    partial_refund_decide,
+    ticket_status_move,
+)
 from .confirm import booking_confirm
 from .holds import (
     MAX_SEATS_PER_HOLD,
@@ -40,22 +47,31 @@ from .holds import (
     offer_hold_create,
 )
 from .idempotency import Outcome, idempotency_purge, request_fingerprint
+from .move import MoveResult, booking_move
+from .refunds import partial_refund_run, partial_refunds_resume
 from .resume import payment_notified, payment_refunded_at_provider, payment_resume
 from .settle import payment_refund, payments_reconcile
 from .transfer import ticket_transfer
 
 __all__ = [
     "MAX_SEATS_PER_HOLD",
+    "MoveResult",
     "Outcome",
     "Released",
+    "TicketsCancelled",
     "booking_cancel",
     "booking_confirm",
+    "booking_move",
+    "booking_tickets_cancel",
     "hold_create",
     "hold_release",
     "holds_expire",
     "holds_warn_expiring",
     "idempotency_purge",
     "offer_hold_create",
+    "partial_refund_decide",
+    "partial_refund_run",
+    "partial_refunds_resume",
     "payment_notified",
     "payment_refund",
     "payment_refunded_at_provider",

@@ -20,7 +20,7 @@ from apps.core.db import db_now, require_transaction
 from apps.scheduling import sales
 from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot
 
-from .. import errors, events
+from .. import errors, events, pricing
 from ..models import (
     GeneralInventory,
     Hold,
@@ -230,6 +230,7 @@ def _hold_create_locked(
             slot=slot,
             quantity=len(ids),
             total=sum((prices[seats[pk]] for pk in ids), Decimal("0")),
+            seat_prices=pricing.seat_prices({pk: prices[seats[pk]] for pk in ids}),
             kind=kind,
             expires_at=expires_at,
             created_at=now,

@@ -80,7 +80,11 @@ def payment_refunded_at_provider(*, provider: str, ref: str, fully: bool) -> boo
             settle._payment_set(payment, Payment.Status.REFUNDED)
             logger.info("payment %s refunded (the provider says so)", payment.pk)
             return True
-        if payment.status == Payment.Status.SUCCEEDED:
+        if payment.status == Payment.Status.SUCCEEDED and not fully and payment.refunded_in_part:
+            # Our own partial refund (some tickets, a cheaper showtime): its row is the
+            # record; `partial_refund_run` marks it made.
+            logger.info("payment %s partly refunded (the provider says so)", payment.pk)
+        elif payment.status == Payment.Status.SUCCEEDED:
             logger.warning(
                 "payment_refunded_outside_venue: payment %s (booking %s), fully=%s",
                 payment.pk,

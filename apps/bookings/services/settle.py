@@ -5,6 +5,7 @@ its claims, so the request, a repeat of it and the reconciler may all try to set
 one payment and only one of them books or refunds it."""
 
 import contextlib
+import itertools
 import logging
 import time
 from datetime import timedelta
@@ -17,7 +18,7 @@ from django.utils import timezone
 from apps.core.exceptions import database_unavailable, error_body
 from apps.scheduling.models import Seating, Slot
 
-from .. import errors, events, ledger
+from .. import errors, events, ledger, pricing
 from ..models import (
     Booking,
     Hold,
@@ -261,14 +262,18 @@ def _booking_finalize_once(payment: Payment) -> tuple[Booking, dict]:
             booking = Booking.objects.create(
                 user_id=hold.user_id, slot_id=hold.slot_id, quantity=hold.quantity, total=hold.total
             )
+            prices = pricing.ticket_prices(
+                total=hold.total,
+                seat_ids=seat_ids,
+                quantity=hold.quantity,
+                recorded=hold.seat_prices,
+            )
             if seat_ids:
                 hold.claims.update(booking=booking, hold=None, expires_at=None)
-                tickets = [
-                    Ticket(booking=booking, seat_id=pk, number=i)
-                    for i, pk in enumerate(seat_ids, 1)
-                ]
-            else:
-                tickets = [Ticket(booking=booking, number=i) for i in range(1, hold.quantity + 1)]
+            tickets = [
+                Ticket(booking=booking, seat_id=pk, number=i, price=price)
+                for i, (pk, price) in enumerate(itertools.zip_longest(seat_ids, prices), 1)
+            ]
             Ticket.objects.bulk_create(tickets)
             if not _payment_move(
                 payment,
@@ -350,6 +355,9 @@ def payments_reconcile(*, older_than: timedelta | None = None) -> int:
             logger.warning("payment %s: provider unavailable while refunding: %s", payment_id, exc)
             continue
         settled += 1
+    from .refunds import partial_refunds_resume
+
+    settled += partial_refunds_resume(older_than=older_than)
     if settled:
         logger.info("payments_reconcile settled %s", settled)
     return settled
@@ -367,9 +375,11 @@ def payment_refund(*, payment_id: int) -> bool:
         )
         if payment is None:
             return False
-        if payment.provider_ref:
-            get_provider(payment.provider).refund(ref=payment.provider_ref, amount=payment.amount)
-        ledger.record_refund(payment)
+        amount = payment.refund_left  # partial refunds gave back the rest, or will
+        if payment.provider_ref and amount > 0:
+            get_provider(payment.provider).refund(ref=payment.provider_ref, amount=amount)
+        if amount > 0:
+            ledger.record_refund(payment)
         _payment_set(payment, Payment.Status.REFUNDED)
     logger.info("payment %s refunded", payment_id)
     return True

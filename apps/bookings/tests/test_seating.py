@@ -1,4 +1,4 @@
-from apps.waitlist.seating import SeatSpot, choose_seats
+from apps.bookings.seating import SeatSpot, choose_seats
 
 
 def hall(rows: int, per_row: int, aisle_after: int | None = None) -> list[SeatSpot]:

@@ -1,4 +1,5 @@
-"""Which seats a waitlist offer holds: the best free seats together in one row where possible.
+"""Which seats to give a group (a waitlist offer, a booking moved to another showtime): the
+best free seats together in one row where possible.
 
 "Best" for a seat map laid out from the screen (row y=0) to the back:
 

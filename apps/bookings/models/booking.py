@@ -1,23 +1,5 @@
-"""Holds, seat claims, bookings, tickets, payments and idempotency records.
-
-How the database makes overselling impossible (docs/architecture.md, invariants 1-3 and 7):
-
-- Reserved seating: a `SeatClaim` row exists for each seat of a slot that is held
-  or booked, with a unique constraint on (slot, seat). A hold inserts the claims
-  of all its seats in one statement, in seat-id order, inside a transaction: if
-  any seat is already claimed the insert fails and the whole hold rolls back
-  (all or nothing). Buyers of different seats insert different keys and never
-  wait for each other; buyers of the same seat are serialised by the unique
-  index, and exactly one wins. Claims of expired holds carry their expiry and
-  count as free the moment it passes (reads filter on the database clock); the
-  next hold of such a seat deletes the stale claim first.
-- General admission: `GeneralInventory.available` is decremented by a
-  conditional `UPDATE ... WHERE available >= n`, and a CHECK keeps it >= 0.
-  Expired general-admission holds give their places back lazily: reads add
-  them in, and the next hold (or the sweeper) reclaims them under row locks.
-- One live hold per user and slot: a unique constraint on (user, slot). A new
-  hold replaces the old one in the same transaction.
-"""
+"""Holds, seat claims, bookings and tickets (`apps.bookings.models`, whose docstring says
+how the database makes overselling impossible)."""
 
 import secrets
 
@@ -52,6 +34,9 @@ class Hold(models.Model):
     quantity = models.PositiveSmallIntegerField()
     total = models.DecimalField(max_digits=10, decimal_places=2)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PURCHASE)
+    # The price of each held seat, {"<seat id>": "<price>"}, fixed when held, so each
+    # ticket carries what was paid for it (empty for general admission: one price).
+    seat_prices = models.JSONField(default=dict, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     # When the showtime was judged on sale for it (the database's clock, as expires_at):
     # a hold is never dated after the cancellation that would have refused it.
@@ -184,6 +169,9 @@ class Ticket(models.Model):
     number = models.PositiveSmallIntegerField()
     code = models.CharField(max_length=32, unique=True, default=new_ticket_code)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALID)
+    # What the customer paid for this ticket: a live ticket's prices add up to its
+    # booking's total, so cancelling some tickets refunds exactly theirs.
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -226,137 +214,3 @@ class TicketTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"ticket {self.ticket_id} to {self.to_email}"
-
-
-class Payment(models.Model):
-    """One charge attempt. Written before the provider is called, so nothing is lost in a crash.
-
-    pending -> charged -> succeeded (booking written)
-    pending -> failed (declined, provider error)
-    charged -> refund_pending -> refunded (hold expired meanwhile, or booking cancelled)
-    """
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending: charge not confirmed"
-        CHARGED = "charged", "Charged: booking not yet written"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        REFUND_PENDING = "refund_pending", "Refund pending"
-        REFUNDED = "refunded", "Refunded"
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
-    )
-    hold = models.ForeignKey(
-        Hold, null=True, blank=True, on_delete=models.SET_NULL, related_name="payments"
-    )
-    booking = models.ForeignKey(
-        Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
-    )
-    slot = models.ForeignKey("scheduling.Slot", on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    provider = models.CharField(max_length=32)
-    provider_ref = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    error = models.CharField(max_length=200, blank=True)
-    idempotency = models.ForeignKey(
-        "IdempotencyRecord",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="payments",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["-id"]
-        indexes = [models.Index(fields=["status", "updated_at"])]
-
-    def __str__(self) -> str:
-        return f"payment {self.pk} ({self.status})"
-
-    @property
-    def idempotency_key(self) -> str:
-        """The key the provider sees: one charge per payment row, however often retried."""
-        return f"venue-payment-{self.pk}"
-
-
-class LedgerEntry(models.Model):
-    """Money that moved, one row per charge and per refund, never changed afterwards
-    (`bookings.ledger`). Written in the transaction that records the move, so the books
-    and the payments cannot disagree; a payment is charged once and refunded once."""
-
-    class Kind(models.TextChoices):
-        CHARGE = "charge", "Charge"
-        REFUND = "refund", "Refund"
-
-    slot = models.ForeignKey("scheduling.Slot", on_delete=models.PROTECT, related_name="+")
-    booking = models.ForeignKey(
-        Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger"
-    )
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="ledger")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    provider = models.CharField(max_length=32)
-    provider_ref = models.CharField(max_length=64, blank=True)
-    # Who made it happen: the payer for a charge; for a refund whoever cancelled the
-    # booking (None: VENUE itself, a charge it could not book).
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reason = models.CharField(max_length=32)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["payment", "kind"], name="bookings_ledger_once"),
-            models.CheckConstraint(
-                condition=models.Q(amount__gt=0), name="bookings_ledger_positive"
-            ),
-        ]
-        indexes = [models.Index(fields=["slot", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.amount} (payment {self.payment_id})"
-
-
-class IdempotencyRecord(models.Model):
-    """The first response to a (user, Idempotency-Key), replayed for repeats within 24 hours."""
-
-    class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        COMPLETED = "completed", "Completed"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="bookings_idempotency_unique_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} ({self.status})"
-
-
-class TestProviderCharge(models.Model):
-    """The ledger of the shipped `test` payment provider, so reconciliation can ask it."""
-
-    __test__ = False  # not a pytest test class
-
-    key = models.CharField(max_length=64, unique=True)
-    ref = models.CharField(max_length=64, unique=True)
-    amount = models.DecimalField(max_digits=10, decimal_places=2)
-    refunded = models.BooleanField(default=False)
-    refunds = models.PositiveSmallIntegerField(default=0, help_text="Refunds asked of it.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.ref
