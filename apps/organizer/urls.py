@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attendance, cancellation, door, money, views
+from . import attendance, cancellation, door, money, moves, views
 
 app_name = "organizer"
 
@@ -21,6 +21,14 @@ urlpatterns = [
     path("screens/<int:screen_id>/layout/", views.screen_layout, name="screen-layout"),
     path("slots/<int:slot_id>/bookings/", views.slot_bookings, name="slot-bookings"),
     path("slots/<int:slot_id>/money/", money.slot_money, name="slot-money"),
+    path(
+        "slots/<int:slot_id>/bookings/<int:booking_id>/",
+        moves.booking_manage,
+        name="booking-manage",
+    ),
+    path("slots/<int:slot_id>/move/", moves.slot_move, name="slot-move"),
+    path("moves/<int:job_id>/", moves.move_job, name="move-job"),
+    path("moves/<int:job_id>/retry/", moves.move_job_retry, name="move-job-retry"),
     path("slots/<int:slot_id>/cancel/", cancellation.slot_cancel, name="slot-cancel"),
     path("cancellations/<int:job_id>/", cancellation.cancel_job, name="cancel-job"),
     path(

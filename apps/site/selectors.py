@@ -179,9 +179,19 @@ def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
     tickets = [
         {**t, "label": labels.get(t["seat"]) if t["seat"] else None} for t in payload["tickets"]
     ]
-    refunds = booking.payments.filter(
-        status__in=[Payment.Status.REFUNDED, Payment.Status.REFUND_PENDING]
-    ).values_list("status", "amount")
+    # Full refunds give back what partial ones (tickets cancelled, a cheaper showtime) left.
+    refunds = [
+        (status, amount - in_part)
+        for status, amount, in_part in booking.payments.filter(
+            status__in=[Payment.Status.REFUNDED, Payment.Status.REFUND_PENDING]
+        ).values_list("status", "amount", "refunded_in_part")
+    ]
+    refunds += [
+        ("refunded" if status == "refunded" else "refund_pending", amount)
+        for status, amount in booking.partial_refunds.values_list("status", "amount")
+    ]
+    for ticket in tickets:
+        ticket["price"] = Decimal(ticket["price"])
     return {
         "booking": booking,
         "tickets": tickets,
@@ -189,6 +199,8 @@ def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
         "refund_pending": sum(
             (amount for status, amount in refunds if status == "refund_pending"), Decimal(0)
         ),
+        "moved": booking.moves.select_related("from_slot").order_by("-id").first(),
+        "live_tickets": [t for t in tickets if t["status"] == "valid"],
         "called_off": _called_off_reason(booking),
         "local_start": timezone.localtime(booking.slot.starts_at, booking.slot.screen.venue.tzinfo),
         "cancellable": booking.status == Booking.Status.CONFIRMED

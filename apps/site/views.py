@@ -10,6 +10,7 @@ from django.forms import EmailField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -243,10 +244,28 @@ def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         raise Http404("No such booking of yours.")
     if request.method == "GET":
         return render(request, "site/booking_cancel.html", context)
+    live = {t["number"] for t in context["live_tickets"]}
+    chosen = {int(n) for n in request.POST.getlist("tickets") if n.isdigit()} & live
+    if request.POST.get("choosing") and not chosen:  # the form listed tickets, none ticked
+        messages.error(request, "Choose at least one ticket to cancel.")
+        return redirect("booking-cancel", booking_id=booking_id)
     try:
-        booking = bookings.booking_cancel(user=request.user, booking_id=booking_id)
+        if chosen and chosen != live:
+            result = bookings.booking_tickets_cancel(
+                booking_id=booking_id, numbers=sorted(chosen), user=request.user
+            )
+        else:
+            booking = bookings.booking_cancel(user=request.user, booking_id=booking_id)
     except ApplicationError as exc:
         messages.error(request, exc.message)
+        return redirect("booking-detail", booking_id=booking_id)
+    if chosen and chosen != live:
+        count = len(result.numbers)
+        messages.success(
+            request,
+            f"{count} ticket{pluralize(count)} cancelled; the seats are free again and the "
+            f"{result.amount} you paid for them will be refunded.",
+        )
         return redirect("booking-detail", booking_id=booking_id)
     messages.success(
         request,
