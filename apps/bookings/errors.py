@@ -147,3 +147,8 @@ class MoveNotPossible(Conflict):
 class MoveNoSeats(Conflict):
     code = "move_no_seats"
     message = "The new showtime has no room for this booking; it was left as it was."
+
+
+class LimitExceeded(Conflict):
+    code = "limit_exceeded"
+    message = "That is more tickets than one customer may have for this event."

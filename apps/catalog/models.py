@@ -9,6 +9,8 @@ from django.db.models import Q
 
 from apps.core.validators import validate_timezone
 
+MAX_TICKETS_CAP = 100  # the highest per-customer ticket cap an organizer may set
+
 category_validator = RegexValidator(
     r"^[a-z][a-z0-9_-]{0,31}$",
     "A category is a short lower-case word such as standard, premium or accessible.",
@@ -82,6 +84,14 @@ class Event(models.Model):
     movie = models.ForeignKey(
         Movie, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
+    # The most tickets one customer may hold and have booked across the event's showtimes
+    # (null: no cap). Enforced when seats are held (`bookings.services.limits`).
+    max_tickets_per_customer = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TICKETS_CAP)],
+        help_text="Most tickets one customer may hold and book for this event; empty: no cap.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -99,6 +109,11 @@ class Event(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=EventStatus.values), name="catalog_event_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_tickets_per_customer__isnull=True)
+                | Q(max_tickets_per_customer__gte=1, max_tickets_per_customer__lte=MAX_TICKETS_CAP),
+                name="catalog_event_ticket_cap_range",
             ),
         ]
 

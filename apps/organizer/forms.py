@@ -7,7 +7,13 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
-from apps.catalog.models import EventStatus, EventType, Movie, category_validator
+from apps.catalog.models import (
+    MAX_TICKETS_CAP,
+    EventStatus,
+    EventType,
+    Movie,
+    category_validator,
+)
 from apps.core.exceptions import ApplicationError
 from apps.scheduling.models import ScheduleRule, Seating
 
@@ -54,6 +60,14 @@ class EventForm(forms.Form):
         queryset=Movie.objects.all(),
         required=False,
         help_text="Movie events show a movie of the catalog; leave empty otherwise.",
+    )
+    max_tickets_per_customer = forms.IntegerField(
+        label="Tickets per customer",
+        required=False,
+        min_value=1,
+        max_value=MAX_TICKETS_CAP,
+        help_text="The most tickets one customer may hold and book across this event's "
+        "showtimes (held and paid together). Leave empty for no cap.",
     )
     banner = forms.FileField(
         label="Banner image",

@@ -114,6 +114,7 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         "city": event.city,
         "status": event.status,
         "movie": event.movie,
+        "max_tickets_per_customer": event.max_tickets_per_customer,
         "banner": event.banner,
     }
     form = EventForm(request.POST or None, request.FILES or None, initial=initial)

@@ -34,7 +34,7 @@ from apps.bookings import errors as booking_errors
 from apps.bookings import selectors as booking_selectors
 from apps.bookings.models import Booking, Hold
 from apps.bookings.seating import SeatSpot, choose_seats
-from apps.bookings.services import hold_release, offer_hold_create
+from apps.bookings.services import customer_limit_check, hold_release, offer_hold_create
 from apps.catalog.models import Seat
 from apps.core.db import db_now
 from apps.core.exceptions import ApplicationError
@@ -80,6 +80,8 @@ def waitlist_join(*, user, slot_id: int, quantity: int) -> WaitlistEntry:
         available = booking_selectors.slot_available(slot.pk)
         if available >= quantity:
             raise errors.SeatsAvailable(details={"available": available})
+        # Waiting for more than the event's cap allows would end in an offer refused.
+        customer_limit_check(user_id=user.pk, event=slot.event, asked=quantity, now=db_now())
         WaitlistQueue.objects.bulk_create([WaitlistQueue(slot=slot)], ignore_conflicts=True)
         try:
             with transaction.atomic():
@@ -247,6 +249,13 @@ def _promote_step(slot_id: int) -> tuple[Step, int | None]:
             return Step.CONFLICT, None
         except booking_errors.SlotNotOnSale:
             return Step.CLOSED, None
+        except booking_errors.LimitExceeded:
+            # The customer bought elsewhere meanwhile: the offer would take them past the
+            # event's cap, so their place lapses and the next in line is offered.
+            entry.status = Status.EXPIRED
+            entry.closed_at = timezone.now()
+            entry.save(update_fields=["status", "closed_at"])
+            return Step.CONFLICT, None
         now = timezone.now()
         entry.status = Status.OFFERED
         entry.offered_hold_id = hold.pk

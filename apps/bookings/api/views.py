@@ -48,7 +48,8 @@ class HoldCreateView(APIView):
             201: HoldSerializer,
             409: OpenApiResponse(
                 description="`seat_unavailable` (nothing held), `slot_not_on_sale`, "
-                "`slot_not_found`, or `hold_in_progress`."
+                "`slot_not_found`, `hold_in_progress`, or `limit_exceeded` (the event's "
+                "per-customer cap: `details` has `limit`, `held`, `booked`, `asked`, `left`)."
             ),
         },
     )

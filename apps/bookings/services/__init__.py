@@ -47,6 +47,7 @@ from .holds import (
     offer_hold_create,
 )
 from .idempotency import Outcome, idempotency_purge, request_fingerprint
+from .limits import customer_limit_check
 from .move import MoveResult, booking_move
 from .refunds import partial_refund_run, partial_refunds_resume
 from .resume import payment_notified, payment_refunded_at_provider, payment_resume
@@ -63,6 +64,7 @@ __all__ = [
     "booking_confirm",
     "booking_move",
     "booking_tickets_cancel",
+    "customer_limit_check",
     "hold_create",
     "hold_release",
     "holds_expire",

@@ -26,6 +26,7 @@ from ..models import (
     Hold,
     SeatClaim,
 )
+from .limits import customer_limit_check
 
 logger = logging.getLogger("apps.bookings.services")
 
@@ -214,6 +215,7 @@ def _hold_create_locked(
 
     previous = Hold.objects.select_for_update().filter(user=user, slot=slot).first()
     released = _hold_delete(previous) if previous else None
+    customer_limit_check(user_id=user.pk, event=slot.event, asked=count, now=now)
 
     if reserved:
         ids = sorted(set(seat_ids))

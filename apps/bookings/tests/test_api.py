@@ -231,3 +231,31 @@ def test_a_booking_stays_within_its_statement_budget(
     with django_assert_max_num_queries(28), django_capture_on_commit_callbacks(execute=True):
         booked = api_confirm(buyer, held.json()["id"])
     assert booked.status_code == 201, booked.content
+
+
+def test_the_ticket_cap_costs_a_hold_two_statements(
+    buyer, event, reserved_slot, seat_ids, django_capture_on_commit_callbacks
+):
+    """An event with a per-customer cap adds exactly the advisory lock and the count to a
+    hold; one without adds nothing (the event comes with the showtime)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.catalog.services import event_update
+
+    def hold_statements(seats) -> list[str]:
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            assert api_hold(buyer, reserved_slot.pk, seats=seats).status_code == 201
+        return [q["sql"] for q in queries.captured_queries]
+
+    hold_statements(seat_ids[:2])  # so that each measured hold replaces one
+    uncapped = hold_statements(seat_ids[2:4])
+    event_update(event=event, max_tickets_per_customer=4)
+    capped = hold_statements(seat_ids[4:6])
+    assert len(capped) == len(uncapped) + (2 if connection.vendor == "postgresql" else 1)
+    assert any("pg_advisory_xact_lock" in sql for sql in capped) == (
+        connection.vendor == "postgresql"
+    )

@@ -61,7 +61,15 @@ class EventWriteSerializer(strict.ModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["type", "title", "description", "city", "status", "movie"]
+        fields = [
+            "type",
+            "title",
+            "description",
+            "city",
+            "status",
+            "movie",
+            "max_tickets_per_customer",
+        ]
 
     def validate(self, attrs: dict) -> dict:
         type_ = attrs.get("type", getattr(self.instance, "type", None))

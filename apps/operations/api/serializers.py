@@ -58,8 +58,13 @@ class JobSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
+BIGINT = 2**63 - 1  # ids past a bigint match nothing (and must not reach the database)
+
+
 class MoveInSerializer(serializers.Serializer):
-    slot = serializers.IntegerField(help_text="The showtime (of the same event) to move to.")
+    slot = serializers.IntegerField(
+        min_value=1, max_value=BIGINT, help_text="The showtime (of the same event) to move to."
+    )
     refund_difference = serializers.BooleanField(
         default=True,
         help_text="Refund what a cheaper showtime saves, ticket by ticket (true), or keep "
@@ -133,4 +138,4 @@ class LedgerSerializer(serializers.Serializer):
 
 
 class MovePreviewQuerySerializer(serializers.Serializer):
-    to = serializers.IntegerField(min_value=1)
+    to = serializers.IntegerField(min_value=1, max_value=BIGINT)

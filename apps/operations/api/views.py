@@ -218,7 +218,12 @@ class BookingMoveView(APIView):
         return Response(body)
 
 
-TO_PARAM = OpenApiParameter("to", int, required=True, description="The target showtime.")
+TO_PARAM = OpenApiParameter(
+    "to",
+    {"type": "integer", "minimum": 1, "maximum": s.BIGINT},
+    required=True,
+    description="The target showtime.",
+)
 
 
 class SlotMoveView(APIView):

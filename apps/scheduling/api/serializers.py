@@ -184,7 +184,12 @@ class EventDetailSerializer(EventListSerializer):
     slots = serializers.SerializerMethodField()
 
     class Meta(EventListSerializer.Meta):
-        fields = [*EventListSerializer.Meta.fields, "description", "slots"]
+        fields = [
+            *EventListSerializer.Meta.fields,
+            "description",
+            "max_tickets_per_customer",
+            "slots",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(EventSlotSerializer(many=True))
