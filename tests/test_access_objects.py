@@ -167,6 +167,12 @@ MATRIX = [
     ("post", "/api/v1/moves/{move_job}/retry/", None, owner_only(202)),
     # The showtime's money ledger.
     ("get", "/api/v1/slots/{slot}/ledger/", None, owner_only(200)),
+    # Promo codes of the event: its organizer's.
+    ("get", "/api/v1/events/{event}/promo-codes/", None, owner_only(200)),
+    ("post", "/api/v1/events/{event}/promo-codes/",
+     {"code": "NEW-1", "kind": "fixed", "amount": "2"}, owner_only(201)),
+    ("get", "/api/v1/promo-codes/{promo}/", None, owner_only(200)),
+    ("patch", "/api/v1/promo-codes/{promo}/", {"active": False}, owner_only(200)),
     # The organizer's team member: an admin's own team is another (empty) team.
     ("delete", "/api/v1/team/members/{member}/", None, {**owner_only(204), "admin": 404}),
 ]  # fmt: skip
@@ -215,11 +221,12 @@ def world():
     )  # fmt: skip
     cancel_job = Job.objects.create(organizer=owner, slot=other, reason="x", status="done")
     move_job = MoveJob.objects.create(organizer=owner, slot=other, to_slot=slot, status="done")
+    promo = bookings.promo_code_create(event=event, code="OLD", kind="fixed", amount=1)
     ids = {
         "event": event.pk, "venue": venue.pk, "screen": screen.pk, "slot": slot.pk,
         "booking": booking.pk, "hold": hold.pk, "movie": movie.pk, "job": job.pk,
         "member": member.pk, "cancel_job": cancel_job.pk, "move_job": move_job.pk,
-        "other_slot": other.pk,
+        "other_slot": other.pk, "promo": promo.pk,
         "ticket": booking.tickets.get().pk, "number": 1,
         "payment": booking.payments.get().pk,
     }  # fmt: skip

@@ -152,3 +152,18 @@ class MoveNoSeats(Conflict):
 class LimitExceeded(Conflict):
     code = "limit_exceeded"
     message = "That is more tickets than one customer may have for this event."
+
+
+class PromoInvalid(ApplicationError):
+    code = "promo_invalid"
+    message = "This code is unknown, expired or used up."
+
+
+class PromoCodeTaken(Conflict):
+    code = "promo_code_taken"
+    message = "This event has a code with that text already."
+
+
+class PromoCodeNotFound(NotFound):
+    code = "promo_code_not_found"
+    message = "No such promo code of yours."

@@ -1,9 +1,13 @@
-"""What each ticket of a booking cost: the hold fixes the prices, the tickets keep them.
+"""What tickets cost: `quote` prices a hold once (list prices, a promo code's discount
+shared among the tickets it applies to), the hold records each seat's price after it,
+and the tickets keep those.
 
 A booking's live tickets add up to its total, so cancelling some of them refunds
-exactly what was paid for those, and a move compares ticket by ticket."""
+exactly what was paid for those (the discount they had included), and a move compares
+ticket by ticket."""
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 
 def split_evenly(total: Decimal, count: int) -> list[Decimal]:
@@ -27,3 +31,93 @@ def ticket_prices(*, total: Decimal, seat_ids: tuple[int, ...], quantity: int, r
         if sum(prices) == total:
             return prices
     return split_evenly(total, len(seat_ids) or quantity)
+
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Discount:
+    """What a promo code takes off: `percent` (0-100] of the tickets in scope, or a fixed
+    `amount` per order or per ticket in scope. `categories`: the seat categories in scope
+    (None: all)."""
+
+    kind: str
+    amount: Decimal
+    per: str = "order"
+    categories: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Quote:
+    """The price of a hold, computed once, here: each ticket's list price and what it
+    costs after the discount (`paid`, in the order given), and the totals."""
+
+    listed: tuple[Decimal, ...]
+    paid: tuple[Decimal, ...]
+    subtotal: Decimal
+    discount: Decimal
+    total: Decimal
+
+    def breakdown(self) -> dict[str, str]:
+        return {
+            "subtotal": str(self.subtotal),
+            "discount": str(self.discount),
+            "total": str(self.total),
+        }
+
+
+def _share(amount_cents: int, weights: list[int]) -> list[int]:
+    """`amount_cents` split in proportion to `weights` (largest remainder: the parts add
+    up exactly, and ties go to the earlier)."""
+    total = sum(weights)
+    if total == 0 or amount_cents == 0:
+        return [0] * len(weights)
+    exact = [amount_cents * w for w in weights]
+    parts = [e // total for e in exact]
+    left = amount_cents - sum(parts)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] % total), i))
+    for i in order[:left]:
+        parts[i] += 1
+    return parts
+
+
+def _cents(value: Decimal) -> int:
+    return int((value * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def quote(lines: list[tuple[str, Decimal]], discount: Discount | None = None) -> Quote:
+    """Price tickets given as (seat category, list price). A discount applies to the tickets
+    in its scope only: a percentage of their sum (rounded half up to the cent), or a fixed
+    amount per ticket (at most each ticket's price) or per order (at most their sum); it
+    is shared among them in proportion to their prices, so every ticket knows what was
+    paid for it, no ticket costs less than nothing, and the parts add up to the cent."""
+    listed = [_cents(price) for _, price in lines]
+    if any(cents < 0 for cents in listed):
+        raise ValueError("A price is never negative.")
+    taken = [0] * len(lines)
+    if discount is not None:
+        scope = [
+            i
+            for i, (category, _) in enumerate(lines)
+            if discount.categories is None or category in discount.categories
+        ]
+        weights = [listed[i] for i in scope]
+        if discount.kind == "percent":
+            off = _cents(Decimal(sum(weights)) * discount.amount / 10000)
+            parts = _share(min(off, sum(weights)), weights)
+        elif discount.per == "ticket":
+            parts = [min(_cents(discount.amount), w) for w in weights]
+        else:
+            parts = _share(min(_cents(discount.amount), sum(weights)), weights)
+        for i, part in zip(scope, parts, strict=True):
+            taken[i] = part
+    paid = [price - off for price, off in zip(listed, taken, strict=True)]
+    as_money = lambda cents: (Decimal(cents) / 100).quantize(CENT)  # noqa: E731
+    return Quote(
+        listed=tuple(as_money(c) for c in listed),
+        paid=tuple(as_money(c) for c in paid),
+        subtotal=as_money(sum(listed)),
+        discount=as_money(sum(taken)),
+        total=as_money(sum(paid)),
+    )

@@ -155,9 +155,21 @@ def hold_payload(hold: Hold) -> dict[str, Any]:
         ),
         "quantity": hold.quantity,
         "total": str(hold.total),
+        "subtotal": str(hold.total + hold.discount),
+        "discount": str(hold.discount),
+        "promo_code": hold.promo_code.code if hold.promo_code_id else None,
         "kind": hold.kind,
         "expires_at": hold.expires_at.isoformat().replace("+00:00", "Z"),
     }
+
+
+def hold_promo_code(user, hold_id: int) -> str | None:
+    """The code a hold of `user` was priced with (None: none, or no such hold)."""
+    return (
+        Hold.objects.filter(pk=hold_id, user=user)
+        .values_list("promo_code__code", flat=True)
+        .first()
+    )
 
 
 def booking_list(user) -> QuerySet[Booking]:
@@ -258,6 +270,7 @@ def booking_payload(
         ),
         "quantity": booking.quantity,
         "total": str(booking.total),
+        "discount": str(booking.discount),
         "created_at": booking.created_at.isoformat().replace("+00:00", "Z"),
     }
     if with_qr:

@@ -36,6 +36,13 @@ class HoldInputSerializer(serializers.Serializer):
     slot = serializers.IntegerField(min_value=1)
     seats = HoldSeatsField(required=False, max_length=100)
     quantity = HoldQuantityField(min_value=1, max_value=100, required=False)
+    promo_code = strict.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="A promo code of the event (case-blind); unknown, expired, out of scope "
+        "or used up: 400 `promo_invalid`, nothing held.",
+    )
 
     def validate(self, attrs):
         if ("seats" in attrs) == ("quantity" in attrs):
@@ -48,7 +55,12 @@ class HoldSerializer(serializers.Serializer):
     slot = serializers.IntegerField()
     seats = serializers.ListField(child=serializers.IntegerField())
     quantity = serializers.IntegerField()
-    total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    total = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="To pay: `subtotal` less `discount`."
+    )
+    subtotal = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    promo_code = serializers.CharField(allow_null=True)
     kind = serializers.ChoiceField(choices=Hold.Kind.choices)
     expires_at = serializers.DateTimeField()
 
@@ -66,6 +78,13 @@ class PaymentInputSerializer(serializers.Serializer):
 class ConfirmInputSerializer(serializers.Serializer):
     hold = serializers.IntegerField(min_value=1)
     payment = PaymentInputSerializer()
+    promo_code = strict.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Optional: the code the hold was priced with (codes apply when holding); "
+        "another one is 400 `promo_invalid`.",
+    )
 
 
 class TicketSerializer(serializers.Serializer):
@@ -102,6 +121,9 @@ class BookingSerializer(serializers.Serializer):
     seats = serializers.ListField(child=serializers.IntegerField())
     quantity = serializers.IntegerField()
     total = serializers.DecimalField(max_digits=10, decimal_places=2)
+    discount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="What a promo code took off the total."
+    )
     created_at = serializers.DateTimeField()
 
 

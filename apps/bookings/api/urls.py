@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import payments, transfers, views
+from . import payments, promo, transfers, views
 
 urlpatterns = [
     path("bookings/hold-seats/", views.HoldCreateView.as_view(), name="hold-create"),
@@ -44,6 +44,12 @@ urlpatterns = [
         payments.StripeWebhookView.as_view(),
         name="payment-stripe-webhook",
     ),
+    path(
+        "events/<int:event_id>/promo-codes/",
+        promo.EventPromoCodesView.as_view(),
+        name="event-promo-codes",
+    ),
+    path("promo-codes/<int:code_id>/", promo.PromoCodeView.as_view(), name="promo-code"),
     path("holds/", views.HoldListView.as_view(), name="hold-list"),
     path("holds/<int:hold_id>/", views.HoldDetailView.as_view(), name="hold-detail"),
 ]

@@ -46,6 +46,11 @@ class HoldCreateView(APIView):
         request=HoldInputSerializer,
         responses={
             201: HoldSerializer,
+            400: OpenApiResponse(
+                description="`validation_error`, `too_many_seats`, `invalid_seats`, "
+                "`seating_mismatch`, or `promo_invalid` (`details.reason`: `window`, "
+                "`showtime`, `categories`, `used_up`, `used_up_by_you`; nothing held)."
+            ),
             409: OpenApiResponse(
                 description="`seat_unavailable` (nothing held), `slot_not_on_sale`, "
                 "`slot_not_found`, `hold_in_progress`, or `limit_exceeded` (the event's "
@@ -61,6 +66,7 @@ class HoldCreateView(APIView):
             slot_id=data.validated_data["slot"],
             seat_ids=data.validated_data.get("seats"),
             quantity=data.validated_data.get("quantity"),
+            promo_code=data.validated_data.get("promo_code") or None,
         )
         return Response(selectors.hold_payload(hold), status=status.HTTP_201_CREATED)
 
@@ -129,6 +135,11 @@ class ConfirmView(APIView):
                 "Unknown payment method.",
                 code="invalid_payment_method",
                 details={"methods": provider_names()},
+            )
+        code = (data.validated_data.get("promo_code") or "").strip().upper()
+        if code and selectors.hold_promo_code(request.user, data.validated_data["hold"]) != code:
+            raise errors.PromoInvalid(
+                "Codes apply when the seats are held: hold them again with this code."
             )
         outcome = services.booking_confirm(
             user=request.user,

@@ -39,6 +39,7 @@ from .money import (
     Payment,
     TestProviderCharge,
 )
+from .promo import PromoCode, PromoUse
 
 __all__ = [
     "REFERENCE_ALPHABET",
@@ -51,6 +52,8 @@ __all__ = [
     "LedgerEntry",
     "PartialRefund",
     "Payment",
+    "PromoCode",
+    "PromoUse",
     "SeatClaim",
     "TestProviderCharge",
     "Ticket",

@@ -37,6 +37,11 @@ class Hold(models.Model):
     # The price of each held seat, {"<seat id>": "<price>"}, fixed when held, so each
     # ticket carries what was paid for it (empty for general admission: one price).
     seat_prices = models.JSONField(default=dict, blank=True)
+    # Taken off by a promo code (its use is `promo_use`); `total` is after it.
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    promo_code = models.ForeignKey(
+        "PromoCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     expires_at = models.DateTimeField(db_index=True)
     # When the showtime was judged on sale for it (the database's clock, as expires_at):
     # a hold is never dated after the cancellation that would have refused it.
@@ -73,6 +78,11 @@ class Booking(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     quantity = models.PositiveSmallIntegerField()
     total = models.DecimalField(max_digits=10, decimal_places=2)
+    # What a promo code took off (the tickets' prices are after it).
+    discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    promo_code = models.ForeignKey(
+        "PromoCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     # Who cancelled it: its customer, an organizer (a cancelled showtime) or an admin;

@@ -49,6 +49,7 @@ from .holds import (
 from .idempotency import Outcome, idempotency_purge, request_fingerprint
 from .limits import customer_limit_check
 from .move import MoveResult, booking_move
+from .promo import promo_code_create, promo_code_update
 from .refunds import partial_refund_run, partial_refunds_resume
 from .resume import payment_notified, payment_refunded_at_provider, payment_resume
 from .settle import payment_refund, payments_reconcile
@@ -79,6 +80,8 @@ __all__ = [
     "payment_refunded_at_provider",
     "payment_resume",
     "payments_reconcile",
+    "promo_code_create",
+    "promo_code_update",
     "request_fingerprint",
     "ticket_status_move",
     "ticket_transfer",

@@ -24,9 +24,11 @@ from .. import errors, events, pricing
 from ..models import (
     GeneralInventory,
     Hold,
+    PromoUse,
     SeatClaim,
 )
 from .limits import customer_limit_check
+from .promo import promo_apply, promo_use_record
 
 logger = logging.getLogger("apps.bookings.services")
 
@@ -85,6 +87,8 @@ def _hold_delete(hold: Hold) -> Released:
     seat_ids = tuple(sorted(hold.claims.values_list("seat_id", flat=True)))
     slot_id, quantity = hold.slot_id, hold.quantity
     owner = {"hold_id": hold.pk, "user_id": hold.user_id}
+    if hold.promo_code_id is not None:  # its code's use is given back
+        PromoUse.objects.filter(hold_ref=hold.pk).delete()
     hold.delete()  # its claims go with it
     if seat_ids:
         return Released(slot_id, seat_ids=seat_ids, **owner)
@@ -152,6 +156,7 @@ def hold_create(
     quantity: int | None = None,
     kind: str = Hold.Kind.PURCHASE,
     lifetime_seconds: int | None = None,
+    promo_code: str | None = None,
 ) -> Hold:
     """Hold every seat asked for, or none; replaces the user's previous hold on this slot.
 
@@ -164,6 +169,7 @@ def hold_create(
             quantity=quantity,
             kind=kind,
             lifetime_seconds=lifetime_seconds,
+            promo_code=promo_code,
         )
         _hold_announce(hold, released)
     return hold
@@ -197,7 +203,7 @@ def _hold_announce(hold: Hold, released: Released | None) -> None:
 
 
 def _hold_create_locked(
-    *, user, slot_id, seat_ids, quantity, kind, lifetime_seconds
+    *, user, slot_id, seat_ids, quantity, kind, lifetime_seconds, promo_code=None
 ) -> tuple[Hold, Released | None]:
     """The body of hold_create and offer_hold_create; call inside a transaction."""
     require_transaction()
@@ -227,15 +233,33 @@ def _hold_create_locked(
         unknown = [pk for pk in ids if pk not in seats or seats[pk] not in prices]
         if unknown:
             raise errors.InvalidSeats(details={"seats": unknown})
+        lines = [(seats[pk], prices[seats[pk]]) for pk in ids]
+    else:
+        price = prices.get(GENERAL_CATEGORY)
+        if price is None and len(prices) == 1:
+            price = next(iter(prices.values()))
+        if price is None:
+            raise errors.SlotNotOnSale("This showtime has no general-admission price.")
+        lines = [(GENERAL_CATEGORY, price)] * quantity
+    code, discount = None, None
+    if promo_code:
+        categories = {category for category, _ in lines}
+        code, discount = promo_apply(
+            text=promo_code, user=user, slot=slot, categories=categories, now=now
+        )
+    quote = pricing.quote(lines, discount)
+    priced = {"total": quote.total, "discount": quote.discount, "promo_code": code}
+
+    if reserved:
         hold = _hold_insert(
             user=user,
             slot=slot,
             quantity=len(ids),
-            total=sum((prices[seats[pk]] for pk in ids), Decimal("0")),
-            seat_prices=pricing.seat_prices({pk: prices[seats[pk]] for pk in ids}),
+            seat_prices=pricing.seat_prices(dict(zip(ids, quote.paid, strict=True))),
             kind=kind,
             expires_at=expires_at,
             created_at=now,
+            **priced,
         )
         claimed = _claims_insert(slot, hold, ids, expires_at, now)
         if len(claimed) < len(ids):  # all or nothing: the caller's rollback undoes ours
@@ -243,34 +267,30 @@ def _hold_create_locked(
             taken = [pk for pk in ids if pk not in claimed]
             raise errors.SeatUnavailable(details={"seats": taken})
         hold.seat_ids = ids
-        return hold, released
-
-    price = prices.get(GENERAL_CATEGORY)
-    if price is None and len(prices) == 1:
-        price = next(iter(prices.values()))
-    if price is None:
-        raise errors.SlotNotOnSale("This showtime has no general-admission price.")
-    _ensure_general_inventory(slot)
-    reclaimed = _reclaim_expired_general(slot.pk, now)
-    taken = GeneralInventory.objects.filter(slot=slot, available__gte=quantity - reclaimed).update(
-        available=F("available") + reclaimed - quantity
-    )
-    if not taken:
-        available = GeneralInventory.objects.get(slot=slot).available + reclaimed
-        metrics.holds_conflicts.inc()
-        raise errors.SeatUnavailable(
-            f"Only {available} places are left.", details={"available": available}
+    else:
+        _ensure_general_inventory(slot)
+        reclaimed = _reclaim_expired_general(slot.pk, now)
+        taken = GeneralInventory.objects.filter(
+            slot=slot, available__gte=quantity - reclaimed
+        ).update(available=F("available") + reclaimed - quantity)
+        if not taken:
+            available = GeneralInventory.objects.get(slot=slot).available + reclaimed
+            metrics.holds_conflicts.inc()
+            raise errors.SeatUnavailable(
+                f"Only {available} places are left.", details={"available": available}
+            )
+        hold = _hold_insert(
+            user=user,
+            slot=slot,
+            quantity=quantity,
+            kind=kind,
+            expires_at=expires_at,
+            created_at=now,
+            **priced,
         )
-    hold = _hold_insert(
-        user=user,
-        slot=slot,
-        quantity=quantity,
-        total=price * quantity,
-        kind=kind,
-        expires_at=expires_at,
-        created_at=now,
-    )
-    hold.seat_ids = []
+        hold.seat_ids = []
+    if code is not None:
+        promo_use_record(code=code, user=user, hold=hold, discount=quote.discount)
     return hold, released
 
 

@@ -24,6 +24,7 @@ from ..models import (
     Hold,
     IdempotencyRecord,
     Payment,
+    PromoUse,
     SeatClaim,
     Ticket,
 )
@@ -260,8 +261,17 @@ def _booking_finalize_once(payment: Payment) -> tuple[Booking, dict]:
         bookable = hold is not None and not hold.expired and _claims_intact(hold, seat_ids)
         if bookable and hold.on_sale:
             booking = Booking.objects.create(
-                user_id=hold.user_id, slot_id=hold.slot_id, quantity=hold.quantity, total=hold.total
+                user_id=hold.user_id,
+                slot_id=hold.slot_id,
+                quantity=hold.quantity,
+                total=hold.total,
+                discount=hold.discount,
+                promo_code_id=hold.promo_code_id,
             )
+            if hold.promo_code_id is not None:  # the code's use is spent for good
+                PromoUse.objects.filter(hold_ref=hold.pk).update(
+                    booking=booking, hold_ref=None, expires_at=None
+                )
             prices = pricing.ticket_prices(
                 total=hold.total,
                 seat_ids=seat_ids,

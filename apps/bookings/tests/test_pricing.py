@@ -1,0 +1,87 @@
+"""The price function: one place computes what a hold costs, ticket by ticket.
+
+A property test (hypothesis) over any mix of prices, categories and discounts: the parts
+add up to the total to the cent, nothing is negative, the discount never passes what is
+in its scope, and the same inputs always give the same answer."""
+
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from apps.bookings.pricing import Discount, quote, split_evenly
+
+CATEGORIES = ["standard", "premium", "accessible", "general"]
+money = st.decimals(min_value=0, max_value=500, places=2, allow_nan=False, allow_infinity=False)
+lines = st.lists(st.tuples(st.sampled_from(CATEGORIES), money), min_size=1, max_size=10)
+discounts = st.one_of(
+    st.none(),
+    st.builds(
+        Discount,
+        kind=st.just("percent"),
+        amount=st.decimals(min_value="0.01", max_value=100, places=2),
+        per=st.sampled_from(["order", "ticket"]),
+        categories=st.one_of(st.none(), st.frozensets(st.sampled_from(CATEGORIES), min_size=1)),
+    ),
+    st.builds(
+        Discount,
+        kind=st.just("fixed"),
+        amount=st.decimals(min_value="0.01", max_value=1000, places=2),
+        per=st.sampled_from(["order", "ticket"]),
+        categories=st.one_of(st.none(), st.frozensets(st.sampled_from(CATEGORIES), min_size=1)),
+    ),
+)
+
+
+@given(lines, discounts)
+def test_the_breakdown_adds_up_and_is_never_negative(lines, discount):
+    q = quote(lines, discount)
+    assert q.subtotal == sum((p for _, p in lines), Decimal("0"))
+    assert q.total == q.subtotal - q.discount
+    assert sum(q.paid) == q.total
+    assert all(paid >= 0 for paid in q.paid)
+    assert all(paid <= listed for paid, listed in zip(q.paid, q.listed, strict=True))
+    assert 0 <= q.discount <= q.subtotal
+    for value in (q.total, q.discount, *q.paid):
+        assert value == value.quantize(Decimal("0.01"))
+    in_scope = [
+        p
+        for c, p in lines
+        if discount is None or discount.categories is None or c in discount.categories
+    ]
+    assert q.discount <= sum(in_scope, Decimal("0"))
+    # Tickets out of the code's scope pay their list price.
+    for (category, price), paid in zip(lines, q.paid, strict=True):
+        if (
+            discount is not None
+            and discount.categories is not None
+            and (category not in discount.categories)
+        ):
+            assert paid == price
+
+
+@given(lines, discounts)
+def test_the_same_inputs_give_the_same_total(lines, discount):
+    assert quote(lines, discount) == quote(list(lines), discount)
+
+
+@given(money, st.integers(min_value=1, max_value=10))
+def test_an_even_split_adds_up(total, count):
+    parts = split_evenly(total, count)
+    assert sum(parts) == total and max(parts) - min(parts) <= Decimal("0.01")
+
+
+def test_examples():
+    two = [("standard", Decimal("10.00")), ("premium", Decimal("15.00"))]
+    assert quote(two).total == Decimal("25.00")
+    ten_percent = quote(two, Discount("percent", Decimal("10")))
+    assert (ten_percent.discount, ten_percent.paid) == (
+        Decimal("2.50"),
+        (Decimal("9.00"), Decimal("13.50")),
+    )
+    per_ticket = quote(two, Discount("fixed", Decimal("12"), per="ticket"))
+    assert per_ticket.paid == (Decimal("0.00"), Decimal("3.00"))
+    only_premium = quote(two, Discount("fixed", Decimal("5"), categories=frozenset({"premium"})))
+    assert only_premium.paid == (Decimal("10.00"), Decimal("10.00"))
+    thirds = quote([("general", Decimal("10.00"))] * 3, Discount("fixed", Decimal("10")))
+    assert sum(thirds.paid) == Decimal("20.00") and thirds.discount == Decimal("10.00")
