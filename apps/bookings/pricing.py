@@ -49,20 +49,49 @@ class Discount:
 
 
 @dataclass(frozen=True)
+class Charges:
+    """What the event adds: a booking fee per ticket and per order, and its tax rate
+    (percent) with whether the prices include it or it is added on top."""
+
+    fee_per_ticket: Decimal = Decimal("0")
+    fee_per_order: Decimal = Decimal("0")
+    tax_rate: Decimal = Decimal("0")
+    tax_included: bool = True
+
+    @classmethod
+    def of(cls, event) -> "Charges":
+        return cls(
+            fee_per_ticket=event.booking_fee_per_ticket,
+            fee_per_order=event.booking_fee_per_order,
+            tax_rate=event.tax_rate,
+            tax_included=event.prices_include_tax,
+        )
+
+
+@dataclass(frozen=True)
 class Quote:
     """The price of a hold, computed once, here: each ticket's list price and what it
-    costs after the discount (`paid`, in the order given), and the totals."""
+    costs in the end (`paid`, in the order given: after the discount, with its share of
+    the fees and of any added tax), and the totals. `tax` is the tax in the total, inside
+    it when `tax_included`, on top of it otherwise:
+    total = subtotal - discount + fees (+ tax when added)."""
 
     listed: tuple[Decimal, ...]
     paid: tuple[Decimal, ...]
     subtotal: Decimal
     discount: Decimal
+    fees: Decimal
+    tax: Decimal
+    tax_included: bool
     total: Decimal
 
-    def breakdown(self) -> dict[str, str]:
+    def breakdown(self) -> dict:
         return {
             "subtotal": str(self.subtotal),
             "discount": str(self.discount),
+            "fees": str(self.fees),
+            "tax": str(self.tax),
+            "tax_included": self.tax_included,
             "total": str(self.total),
         }
 
@@ -86,12 +115,26 @@ def _cents(value: Decimal) -> int:
     return int((value * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
-def quote(lines: list[tuple[str, Decimal]], discount: Discount | None = None) -> Quote:
-    """Price tickets given as (seat category, list price). A discount applies to the tickets
-    in its scope only: a percentage of their sum (rounded half up to the cent), or a fixed
-    amount per ticket (at most each ticket's price) or per order (at most their sum); it
-    is shared among them in proportion to their prices, so every ticket knows what was
-    paid for it, no ticket costs less than nothing, and the parts add up to the cent."""
+def quote(
+    lines: list[tuple[str, Decimal]],
+    discount: Discount | None = None,
+    charges: Charges | None = None,
+) -> Quote:
+    """Price tickets given as (seat category, list price).
+
+    1. A discount applies to the tickets in its scope only: a percentage of their sum
+       (rounded half up to the cent), or a fixed amount per ticket (at most each
+       ticket's price) or per order (at most their sum); it is shared among them in
+       proportion to their prices.
+    2. The fees: the per-ticket fee on each ticket, the per-order fee shared evenly.
+    3. The tax (the event's rate) on what the tickets then cost: the part of it that is
+       tax when the prices include it, or added on top; computed once on the order
+       (rounded half up) and shared in proportion.
+
+    Every ticket knows what was paid for it (so a partial refund gives back exactly
+    that, fees and tax included), no ticket costs less than nothing, and the parts add
+    up to the totals to the cent."""
+    charges = charges or Charges()
     listed = [_cents(price) for _, price in lines]
     if any(cents < 0 for cents in listed):
         raise ValueError("A price is never negative.")
@@ -112,12 +155,24 @@ def quote(lines: list[tuple[str, Decimal]], discount: Discount | None = None) ->
             parts = _share(min(_cents(discount.amount), sum(weights)), weights)
         for i, part in zip(scope, parts, strict=True):
             taken[i] = part
-    paid = [price - off for price, off in zip(listed, taken, strict=True)]
+    order_fee = _share(_cents(charges.fee_per_order), [1] * len(lines))
+    fees = [_cents(charges.fee_per_ticket) + share for share in order_fee]
+    before_tax = [p - t + f for p, t, f in zip(listed, taken, fees, strict=True)]
+    rate = charges.tax_rate
+    if charges.tax_included:
+        tax_total = _cents(Decimal(sum(before_tax)) * rate / (100 + rate) / 100)
+        paid = before_tax
+    else:
+        tax_total = _cents(Decimal(sum(before_tax)) * rate / 10000)
+        paid = [p + t for p, t in zip(before_tax, _share(tax_total, before_tax), strict=True)]
     as_money = lambda cents: (Decimal(cents) / 100).quantize(CENT)  # noqa: E731
     return Quote(
         listed=tuple(as_money(c) for c in listed),
         paid=tuple(as_money(c) for c in paid),
         subtotal=as_money(sum(listed)),
         discount=as_money(sum(taken)),
+        fees=as_money(sum(fees)),
+        tax=as_money(tax_total),
+        tax_included=charges.tax_included,
         total=as_money(sum(paid)),
     )

@@ -144,6 +144,20 @@ def hold_list(user) -> QuerySet[Hold]:
     )
 
 
+def price_breakdown(priced: Hold | Booking) -> dict[str, Any]:
+    """How a hold's or booking's total was made (as priced; a booking made before the
+    breakdown was kept shows its total and discount only)."""
+    stored = priced.breakdown or {}
+    return {
+        "subtotal": stored.get("subtotal", str(priced.total + priced.discount)),
+        "discount": stored.get("discount", str(priced.discount)),
+        "fees": stored.get("fees", "0.00"),
+        "tax": stored.get("tax", "0.00"),
+        "tax_included": stored.get("tax_included", True),
+        "total": stored.get("total", str(priced.total)),
+    }
+
+
 def hold_payload(hold: Hold) -> dict[str, Any]:
     return {
         "id": hold.pk,
@@ -155,8 +169,9 @@ def hold_payload(hold: Hold) -> dict[str, Any]:
         ),
         "quantity": hold.quantity,
         "total": str(hold.total),
-        "subtotal": str(hold.total + hold.discount),
+        "subtotal": str(hold.subtotal),
         "discount": str(hold.discount),
+        "breakdown": price_breakdown(hold),
         "promo_code": hold.promo_code.code if hold.promo_code_id else None,
         "kind": hold.kind,
         "expires_at": hold.expires_at.isoformat().replace("+00:00", "Z"),
@@ -271,6 +286,7 @@ def booking_payload(
         "quantity": booking.quantity,
         "total": str(booking.total),
         "discount": str(booking.discount),
+        "breakdown": price_breakdown(booking),
         "created_at": booking.created_at.isoformat().replace("+00:00", "Z"),
     }
     if with_qr:

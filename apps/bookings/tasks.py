@@ -107,9 +107,10 @@ def send_refund_notice(payment_id: int) -> None:
 
 def _send_with_tickets(template: str, booking, **context) -> None:
     """Email the customer `template` about their booking, with each ticket's QR code
-    inside the message, the showtime in the venue's time zone, and the tickets as a PDF
-    and the showtime as an .ics file attached."""
+    inside the message, the showtime in the venue's time zone, the price line by line,
+    and the tickets as a PDF and the showtime as an .ics file attached."""
     from . import documents
+    from .selectors import price_breakdown
 
     venue = booking.slot.screen.venue
     tickets = list(booking.tickets.select_related("seat").order_by("number"))
@@ -139,6 +140,7 @@ def _send_with_tickets(template: str, booking, **context) -> None:
             "tickets": door,
             "pdf_name": pdf_name,
             "ics_name": ics_name,
+            "breakdown": price_breakdown(booking),
             **context,
         },
         to=[booking.user.email],

@@ -92,6 +92,19 @@ class Event(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_TICKETS_CAP)],
         help_text="Most tickets one customer may hold and book for this event; empty: no cap.",
     )
+    # What a booking adds to the tickets' prices, and the tax in them (`bookings.pricing`).
+    booking_fee_per_ticket = models.DecimalField(
+        max_digits=8, decimal_places=2, default=0, help_text="Added to each ticket."
+    )
+    booking_fee_per_order = models.DecimalField(
+        max_digits=8, decimal_places=2, default=0, help_text="Added once to each order."
+    )
+    tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, help_text="Percent, e.g. 23.00 for 23%."
+    )
+    prices_include_tax = models.BooleanField(
+        default=True, help_text="Prices shown include the tax (else it is added at checkout)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,6 +127,13 @@ class Event(models.Model):
                 condition=Q(max_tickets_per_customer__isnull=True)
                 | Q(max_tickets_per_customer__gte=1, max_tickets_per_customer__lte=MAX_TICKETS_CAP),
                 name="catalog_event_ticket_cap_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(booking_fee_per_ticket__gte=0, booking_fee_per_order__gte=0),
+                name="catalog_event_fees_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="catalog_event_tax_rate_range"
             ),
         ]
 

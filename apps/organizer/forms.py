@@ -69,6 +69,22 @@ class EventForm(forms.Form):
         help_text="The most tickets one customer may hold and book across this event's "
         "showtimes (held and paid together). Leave empty for no cap.",
     )
+    booking_fee_per_ticket = forms.DecimalField(
+        label="Booking fee per ticket", min_value=0, max_value=10000, decimal_places=2,
+        initial=0, required=False, help_text="Added to each ticket's price at checkout.",
+    )  # fmt: skip
+    booking_fee_per_order = forms.DecimalField(
+        label="Booking fee per order", min_value=0, max_value=10000, decimal_places=2,
+        initial=0, required=False, help_text="Added once to each order.",
+    )  # fmt: skip
+    tax_rate = forms.DecimalField(
+        label="Tax rate (%)", min_value=0, max_value=100, decimal_places=2, initial=0,
+        required=False, help_text="e.g. 23 for 23% VAT; empty or 0 for none.",
+    )  # fmt: skip
+    prices_include_tax = forms.BooleanField(
+        label="Prices include the tax", required=False, initial=True,
+        help_text="Untick to add the tax on top of the prices at checkout.",
+    )  # fmt: skip
     banner = forms.FileField(
         label="Banner image",
         required=False,
@@ -84,6 +100,9 @@ class EventForm(forms.Form):
             self.add_error("movie", "Pick the movie this event shows.")
         if data.get("type") and data.get("type") != EventType.MOVIE:
             data["movie"] = None
+        for name in ("booking_fee_per_ticket", "booking_fee_per_order", "tax_rate"):
+            if data.get(name) is None:
+                data[name] = Decimal("0")
         return data
 
 

@@ -110,7 +110,7 @@ def slot_bookings(user, slot_id: int, search: str = "") -> tuple[Slot | None, Qu
         return None, Booking.objects.none()
     qs = (
         Booking.objects.filter(slot=slot)
-        .select_related("user")
+        .select_related("user", "promo_code")
         .prefetch_related("tickets__seat")
         .order_by("-id")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attendance, cancellation, door, money, moves, views
+from . import attendance, cancellation, door, money, moves, promo, views
 
 app_name = "organizer"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("events/<int:event_id>/edit/", views.event_edit, name="event-edit"),
     path("events/<int:event_id>/schedule/", views.event_schedule, name="event-schedule"),
     path("events/<int:event_id>/cancel/", cancellation.event_cancel, name="event-cancel"),
+    path("events/<int:event_id>/promo-codes/", promo.promo_codes, name="promo-codes"),
+    path(
+        "events/<int:event_id>/promo-codes/<int:code_id>/retire/",
+        promo.promo_code_retire,
+        name="promo-code-retire",
+    ),
     path(
         "events/<int:event_id>/jobs/<int:job_id>/",
         views.generation_job,

@@ -115,6 +115,10 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         "status": event.status,
         "movie": event.movie,
         "max_tickets_per_customer": event.max_tickets_per_customer,
+        "booking_fee_per_ticket": event.booking_fee_per_ticket,
+        "booking_fee_per_order": event.booking_fee_per_order,
+        "tax_rate": event.tax_rate,
+        "prices_include_tax": event.prices_include_tax,
         "banner": event.banner,
     }
     form = EventForm(request.POST or None, request.FILES or None, initial=initial)
@@ -259,10 +263,27 @@ def _bookings_csv(slot, bookings) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="showtime-{slot.pk}-bookings.csv"'
     writer = csv.writer(response)
     writer.writerow(
-        ["reference", "status", "email", "name", "quantity", "seats", "total", "booked_at"]
+        [
+            "reference",
+            "status",
+            "email",
+            "name",
+            "quantity",
+            "seats",
+            "total",
+            "booked_at",
+            "discount",
+            "promo_code",
+            "fees",
+            "tax",
+        ]
     )
     for booking in bookings:
-        seats = " ".join(t.seat.label for t in booking.tickets.all() if t.seat_id)
+        seats = " ".join(
+            t.seat.label
+            for t in booking.tickets.all()
+            if t.seat_id and (t.status != "cancelled" or booking.status == "cancelled")
+        )
         writer.writerow(
             [
                 booking.reference,
@@ -273,6 +294,10 @@ def _bookings_csv(slot, bookings) -> HttpResponse:
                 seats,
                 booking.total,
                 booking.created_at.isoformat(),
+                booking.discount,
+                booking.promo_code.code if booking.promo_code else "",
+                (booking.breakdown or {}).get("fees", "0.00"),
+                (booking.breakdown or {}).get("tax", "0.00"),
             ]
         )
     return response

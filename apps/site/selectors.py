@@ -135,6 +135,7 @@ def slot_page(slot: Slot, user) -> dict[str, Any]:
         "available": seat_map["available"],
         "sold_out": seat_map["available"] <= 0 and not hold,
         "hold": hold,
+        "hold_breakdown": bookings.price_breakdown(hold) if hold else None,
         "hold_seat_labels": [labels.get(pk, str(pk)) for pk in hold_seats],
         "local_start": timezone.localtime(slot.starts_at, slot.screen.venue.tzinfo),
     }
@@ -200,6 +201,7 @@ def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
             (amount for status, amount in refunds if status == "refund_pending"), Decimal(0)
         ),
         "moved": booking.moves.select_related("from_slot").order_by("-id").first(),
+        "breakdown": bookings.price_breakdown(booking),
         "live_tickets": [t for t in tickets if t["status"] == "valid"],
         "called_off": _called_off_reason(booking),
         "local_start": timezone.localtime(booking.slot.starts_at, booking.slot.screen.venue.tzinfo),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("slots/<int:slot_id>/hold/", views.slot_hold, name="slot-hold"),
     path("holds/<int:hold_id>/pay/", views.hold_pay, name="hold-pay"),
     path("holds/<int:hold_id>/release/", views.hold_release, name="hold-release"),
+    path("holds/<int:hold_id>/promo/", views.hold_promo, name="hold-promo"),
     path("payments/<int:payment_id>/return/", payments.payment_return, name="payment-return"),
     path("bookings/", views.my_bookings, name="my-bookings"),
     path("bookings/<int:booking_id>/", views.booking_detail, name="booking-detail"),

@@ -22,6 +22,7 @@ from apps.accounts import verification
 from apps.accounts.cookies import set_auth_cookies
 from apps.accounts.pages import login_required_page
 from apps.bookings import documents
+from apps.bookings import selectors as bookings_selectors
 from apps.bookings import services as bookings
 from apps.bookings.selectors import held_ticket_payload, held_tickets, mask_email
 from apps.catalog.models import EventType
@@ -145,6 +146,35 @@ def hold_pay(request: HttpRequest, hold_id: int) -> HttpResponse:
         return redirect(back)
     messages.success(request, f"Booked. Your reference is {outcome.body['reference']}.")
     return redirect("booking-detail", booking_id=outcome.body["id"])
+
+
+@require_POST
+@login_required_page
+def hold_promo(request: HttpRequest, hold_id: int) -> HttpResponse:
+    """Apply a promo code to the user's hold: the same seats held again, priced with it.
+    A code that does not apply leaves the hold as it was and says why."""
+    hold = bookings_selectors.hold_list(request.user).filter(pk=hold_id).first()
+    if hold is None:
+        raise Http404("No such hold of yours.")
+    back = reverse("slot-detail", args=[hold.slot_id]) + "#checkout"
+    code = request.POST.get("promo_code", "").strip()[:32]
+    if not code or hold.kind != hold.Kind.PURCHASE:
+        messages.error(request, "Enter a promo code.")
+        return redirect(back)
+    seat_ids = sorted(claim.seat_id for claim in hold.claims.all())
+    try:
+        held = bookings.hold_create(
+            user=request.user,
+            slot_id=hold.slot_id,
+            seat_ids=seat_ids or None,
+            quantity=None if seat_ids else hold.quantity,
+            promo_code=code,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Code {code.upper()} applied: {held.discount} off.")
+    return redirect(back)
 
 
 @require_POST

@@ -50,6 +50,21 @@ class HoldInputSerializer(serializers.Serializer):
         return attrs
 
 
+class BreakdownSerializer(serializers.Serializer):
+    subtotal = serializers.DecimalField(max_digits=10, decimal_places=2, help_text="List prices.")
+    discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    fees = serializers.DecimalField(max_digits=10, decimal_places=2)
+    tax = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Inside the total, or added to it."
+    )
+    tax_included = serializers.BooleanField()
+    total = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        help_text="subtotal - discount + fees, plus tax when it is not included.",
+    )
+
+
 class HoldSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     slot = serializers.IntegerField()
@@ -60,6 +75,7 @@ class HoldSerializer(serializers.Serializer):
     )
     subtotal = serializers.DecimalField(max_digits=10, decimal_places=2)
     discount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    breakdown = BreakdownSerializer()
     promo_code = serializers.CharField(allow_null=True)
     kind = serializers.ChoiceField(choices=Hold.Kind.choices)
     expires_at = serializers.DateTimeField()
@@ -124,6 +140,7 @@ class BookingSerializer(serializers.Serializer):
     discount = serializers.DecimalField(
         max_digits=10, decimal_places=2, help_text="What a promo code took off the total."
     )
+    breakdown = BreakdownSerializer(help_text="The price as booked.")
     created_at = serializers.DateTimeField()
 
 

@@ -2,6 +2,7 @@
 how the database makes overselling impossible)."""
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -37,8 +38,10 @@ class Hold(models.Model):
     # The price of each held seat, {"<seat id>": "<price>"}, fixed when held, so each
     # ticket carries what was paid for it (empty for general admission: one price).
     seat_prices = models.JSONField(default=dict, blank=True)
-    # Taken off by a promo code (its use is `promo_use`); `total` is after it.
+    # Taken off by a promo code (its use is `promo_use`); `total` is after it, the fees
+    # and any added tax. `breakdown`: `pricing.Quote.breakdown()` of the hold.
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    breakdown = models.JSONField(default=dict, blank=True)
     promo_code = models.ForeignKey(
         "PromoCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -64,6 +67,11 @@ class Hold(models.Model):
     def __str__(self) -> str:
         return f"hold {self.pk} of {self.quantity} on slot {self.slot_id}"
 
+    @property
+    def subtotal(self):
+        """The list price of what is held, before the code, the fees and any added tax."""
+        return Decimal(self.breakdown.get("subtotal", self.total + self.discount))
+
 
 class Booking(models.Model):
     class Status(models.TextChoices):
@@ -78,8 +86,11 @@ class Booking(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED)
     quantity = models.PositiveSmallIntegerField()
     total = models.DecimalField(max_digits=10, decimal_places=2)
-    # What a promo code took off (the tickets' prices are after it).
+    # What a promo code took off when booked; `breakdown`: the price as booked (subtotal,
+    # discount, fees, tax; `pricing.Quote.breakdown()`). The tickets' prices include their
+    # shares of all of it.
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    breakdown = models.JSONField(default=dict, blank=True)
     promo_code = models.ForeignKey(
         "PromoCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

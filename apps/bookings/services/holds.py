@@ -247,8 +247,13 @@ def _hold_create_locked(
         code, discount = promo_apply(
             text=promo_code, user=user, slot=slot, categories=categories, now=now
         )
-    quote = pricing.quote(lines, discount)
-    priced = {"total": quote.total, "discount": quote.discount, "promo_code": code}
+    quote = pricing.quote(lines, discount, pricing.Charges.of(slot.event))
+    priced = {
+        "total": quote.total,
+        "discount": quote.discount,
+        "promo_code": code,
+        "breakdown": quote.breakdown(),
+    }
 
     if reserved:
         hold = _hold_insert(

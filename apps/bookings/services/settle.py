@@ -266,6 +266,7 @@ def _booking_finalize_once(payment: Payment) -> tuple[Booking, dict]:
                 quantity=hold.quantity,
                 total=hold.total,
                 discount=hold.discount,
+                breakdown=hold.breakdown,
                 promo_code_id=hold.promo_code_id,
             )
             if hold.promo_code_id is not None:  # the code's use is spent for good

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apps.bookings.pricing import Discount, quote, split_evenly
+from apps.bookings.pricing import Charges, Discount, quote, split_evenly
 
 CATEGORIES = ["standard", "premium", "accessible", "general"]
 money = st.decimals(min_value=0, max_value=500, places=2, allow_nan=False, allow_infinity=False)
@@ -33,16 +33,27 @@ discounts = st.one_of(
 )
 
 
-@given(lines, discounts)
-def test_the_breakdown_adds_up_and_is_never_negative(lines, discount):
-    q = quote(lines, discount)
+charges = st.builds(
+    Charges,
+    fee_per_ticket=st.decimals(min_value=0, max_value=20, places=2),
+    fee_per_order=st.decimals(min_value=0, max_value=20, places=2),
+    tax_rate=st.decimals(min_value=0, max_value=100, places=2),
+    tax_included=st.booleans(),
+)
+
+
+@given(lines, discounts, charges)
+def test_the_breakdown_adds_up_and_is_never_negative(lines, discount, charges):
+    q = quote(lines, discount, charges)
     assert q.subtotal == sum((p for _, p in lines), Decimal("0"))
-    assert q.total == q.subtotal - q.discount
+    added = Decimal("0") if charges.tax_included else q.tax
+    assert q.total == q.subtotal - q.discount + q.fees + added
     assert sum(q.paid) == q.total
     assert all(paid >= 0 for paid in q.paid)
-    assert all(paid <= listed for paid, listed in zip(q.paid, q.listed, strict=True))
     assert 0 <= q.discount <= q.subtotal
-    for value in (q.total, q.discount, *q.paid):
+    assert q.fees == charges.fee_per_ticket * len(lines) + charges.fee_per_order
+    assert 0 <= q.tax <= q.total
+    for value in (q.total, q.discount, q.fees, q.tax, *q.paid):
         assert value == value.quantize(Decimal("0.01"))
     in_scope = [
         p
@@ -50,8 +61,10 @@ def test_the_breakdown_adds_up_and_is_never_negative(lines, discount):
         if discount is None or discount.categories is None or c in discount.categories
     ]
     assert q.discount <= sum(in_scope, Decimal("0"))
+    without = quote(lines, discount)  # no fees, no tax: what the discount alone does
+    assert all(paid <= listed for paid, listed in zip(without.paid, without.listed, strict=True))
     # Tickets out of the code's scope pay their list price.
-    for (category, price), paid in zip(lines, q.paid, strict=True):
+    for (category, price), paid in zip(lines, without.paid, strict=True):
         if (
             discount is not None
             and discount.categories is not None
@@ -60,9 +73,9 @@ def test_the_breakdown_adds_up_and_is_never_negative(lines, discount):
             assert paid == price
 
 
-@given(lines, discounts)
-def test_the_same_inputs_give_the_same_total(lines, discount):
-    assert quote(lines, discount) == quote(list(lines), discount)
+@given(lines, discounts, charges)
+def test_the_same_inputs_give_the_same_total(lines, discount, charges):
+    assert quote(lines, discount, charges) == quote(list(lines), discount, charges)
 
 
 @given(money, st.integers(min_value=1, max_value=10))
@@ -85,3 +98,22 @@ def test_examples():
     assert only_premium.paid == (Decimal("10.00"), Decimal("10.00"))
     thirds = quote([("general", Decimal("10.00"))] * 3, Discount("fixed", Decimal("10")))
     assert sum(thirds.paid) == Decimal("20.00") and thirds.discount == Decimal("10.00")
+
+
+def test_fees_and_tax_examples():
+    two = [("standard", Decimal("10.00")), ("premium", Decimal("15.00"))]
+    fees = Charges(fee_per_ticket=Decimal("1.00"), fee_per_order=Decimal("0.99"))
+    q = quote(two, None, fees)
+    assert (q.fees, q.total, q.paid) == (
+        Decimal("2.99"),
+        Decimal("27.99"),
+        (Decimal("11.50"), Decimal("16.49")),
+    )
+    vat = quote(two, None, Charges(tax_rate=Decimal("23"), tax_included=True))
+    assert (vat.total, vat.tax) == (Decimal("25.00"), Decimal("4.67"))  # 25 - 25/1.23
+    added = quote(two, None, Charges(tax_rate=Decimal("10"), tax_included=False))
+    assert (added.total, added.tax, added.paid) == (
+        Decimal("27.50"),
+        Decimal("2.50"),
+        (Decimal("11.00"), Decimal("16.50")),
+    )

@@ -69,7 +69,16 @@ class EventWriteSerializer(strict.ModelSerializer):
             "status",
             "movie",
             "max_tickets_per_customer",
+            "booking_fee_per_ticket",
+            "booking_fee_per_order",
+            "tax_rate",
+            "prices_include_tax",
         ]
+        extra_kwargs = {
+            "booking_fee_per_ticket": {"min_value": 0, "max_value": 10000},
+            "booking_fee_per_order": {"min_value": 0, "max_value": 10000},
+            "tax_rate": {"min_value": 0, "max_value": 100},
+        }
 
     def validate(self, attrs: dict) -> dict:
         type_ = attrs.get("type", getattr(self.instance, "type", None))

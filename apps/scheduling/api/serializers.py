@@ -188,6 +188,10 @@ class EventDetailSerializer(EventListSerializer):
             *EventListSerializer.Meta.fields,
             "description",
             "max_tickets_per_customer",
+            "booking_fee_per_ticket",
+            "booking_fee_per_order",
+            "tax_rate",
+            "prices_include_tax",
             "slots",
         ]
         read_only_fields = fields
