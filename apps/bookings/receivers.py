@@ -44,3 +44,18 @@ def slot_edited(sender, slot_id: int, **kwargs) -> None:
 @receiver(scheduling.slot_deleted)
 def slot_gone(sender, slot_id: int, **kwargs) -> None:
     realtime.publish_gone(slot_id)
+
+
+@receiver(scheduling.demo_seeded)
+def demo_promo_code(sender, events, **kwargs) -> None:
+    """The demo's `DEMO10`: 10% off, plenty of uses, on every demo event (docs/api.md)."""
+    from decimal import Decimal
+
+    from .models import PromoCode
+    from .services import promo_code_create
+
+    for event in events:
+        if not PromoCode.objects.filter(event=event, code="DEMO10").exists():
+            promo_code_create(
+                event=event, code="DEMO10", kind="percent", amount=Decimal("10"), max_uses=100000
+            )

@@ -11,6 +11,9 @@ carries a rule.
   (times, status, prices, capacity, sales window, or its capacity following a new
   layout of its screen). Not sent for a new showtime: nobody watches it yet.
 - `slot_deleted` (`slot_id`): sent after a deletion commits.
+- `demo_seeded` (`events`, `organizer`): sent by `seed_demo` once its events exist, so
+  the apps above add their part of the demo data (bookings: the `DEMO10` promo code).
+  Receivers must be idempotent, as the command is.
 
 The after-commit signals are sent with `send_robust`: a failing receiver is logged and
 never undoes or fails the committed edit.
@@ -26,6 +29,7 @@ logger = logging.getLogger(__name__)
 slot_capacity_changing = Signal()
 slot_changed = Signal()
 slot_deleted = Signal()
+demo_seeded = Signal()
 
 
 def send_after_commit(signal: Signal, **kwargs) -> None:

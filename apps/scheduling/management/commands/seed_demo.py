@@ -9,6 +9,7 @@ from apps.accounts.models import Role, TeamMember, TeamRole
 from apps.accounts.services import team_member_add, user_ensure
 from apps.catalog import services as catalog
 from apps.catalog.models import Event, EventStatus, EventType, Movie, Screen, Venue
+from apps.scheduling import signals
 from apps.scheduling.models import ScheduleRule, Seating
 from apps.scheduling.services import slots_generate
 
@@ -161,6 +162,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{event.title}: {result.created} showtimes created, {result.skipped} kept"
             )
+        # The apps above scheduling add theirs (bookings: the DEMO10 promo code).
+        signals.demo_seeded.send(sender=None, events=[film, concert, play], organizer=organizer)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
 
     def _screen(self, venue: Venue, name: str, rows: list[dict] | None) -> Screen:
