@@ -28,8 +28,8 @@ class PromoCodeForm(forms.Form):
     )
     kind = forms.ChoiceField(label="Kind", choices=PromoCode.Kind.choices)
     amount = forms.DecimalField(
-        label="Amount", min_value=Decimal("0.01"), max_digits=8, decimal_places=2,
-        help_text="A percentage (at most 100) or an amount of money.",
+        label="Amount", min_value=Decimal("0"), max_digits=8, decimal_places=2,
+        help_text="A percentage (at most 100) or an amount of money; 0 only for a presale code.",
     )  # fmt: skip
     per = forms.ChoiceField(
         label="Applies", choices=PromoCode.Per.choices,
@@ -49,6 +49,10 @@ class PromoCodeForm(forms.Form):
     max_uses_per_customer = forms.IntegerField(
         label="Uses per customer", min_value=1, max_value=100, required=False
     )
+    presale = forms.BooleanField(
+        label="Presale code", required=False,
+        help_text="Its holders may buy the showtimes it is for before their public sale opens.",
+    )  # fmt: skip
 
     def __init__(self, *args, event, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,6 +62,8 @@ class PromoCodeForm(forms.Form):
         data = super().clean()
         if data.get("kind") == PromoCode.Kind.PERCENT and (data.get("amount") or 0) > 100:
             self.add_error("amount", "A percentage is at most 100.")
+        if data.get("amount") is not None and data["amount"] <= 0 and not data.get("presale"):
+            self.add_error("amount", "More than 0 (only a presale code may give no discount).")
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end <= start:
             self.add_error("valid_until", "Must come after “Valid from”.")

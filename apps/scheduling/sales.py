@@ -38,12 +38,14 @@ def on_sale(prefix: str = "") -> Q:
     )
 
 
-def is_on_sale(slot: Slot, now: datetime) -> bool:
-    """The same rule for one showtime loaded with its event, at the database's `now`."""
+def is_on_sale(slot: Slot, now: datetime, *, presale: bool = False) -> bool:
+    """The same rule for one showtime loaded with its event, at the database's `now`.
+    `presale`: judged for a presale code's holder, for whom the sale has opened already
+    (`sales_open_at` does not apply; everything else does)."""
     return (
         slot.status == SlotStatus.SCHEDULED
         and slot.event.status == EventStatus.PUBLISHED
         and now < slot.starts_at
-        and (slot.sales_open_at is None or slot.sales_open_at <= now)
+        and (presale or slot.sales_open_at is None or slot.sales_open_at <= now)
         and (slot.sales_close_at is None or now < slot.sales_close_at)
     )

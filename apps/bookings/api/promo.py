@@ -41,7 +41,11 @@ class PromoCodeSerializer(serializers.ModelSerializer):
         help_text="Seat categories it takes off; empty: all.",
     )
     amount = serializers.DecimalField(
-        max_digits=8, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99999.99")
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("99999.99"),
+        help_text="Percent or money off; 0 only for a presale code that gives no discount.",
     )
     max_uses = serializers.IntegerField(
         min_value=0, max_value=1_000_000, required=False, allow_null=True
@@ -70,6 +74,7 @@ class PromoCodeSerializer(serializers.ModelSerializer):
             "valid_until",
             "max_uses",
             "max_uses_per_customer",
+            "presale",
             "active",
             "uses",
         ]
@@ -81,6 +86,11 @@ class PromoCodeSerializer(serializers.ModelSerializer):
         amount = attrs.get("amount", getattr(self.instance, "amount", None))
         if kind == PromoCode.Kind.PERCENT and amount is not None and amount > 100:
             raise serializers.ValidationError({"amount": "A percentage is at most 100."})
+        presale = attrs.get("presale", getattr(self.instance, "presale", False))
+        if amount is not None and amount <= 0 and not presale:
+            raise serializers.ValidationError(
+                {"amount": "More than 0 (only a presale code may give no discount)."}
+            )
         start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
         end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
         if start and end and end <= start:

@@ -42,6 +42,9 @@ class Hold(models.Model):
     # and any added tax. `breakdown`: `pricing.Quote.breakdown()` of the hold.
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     breakdown = models.JSONField(default=dict, blank=True)
+    # Held before the public sale opened, with a presale code: confirming it may happen
+    # before then too.
+    presale = models.BooleanField(default=False)
     promo_code = models.ForeignKey(
         "PromoCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -31,6 +31,9 @@ class PromoCode(models.Model):
     valid_until = models.DateTimeField(null=True, blank=True)
     max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")
     max_uses_per_customer = models.PositiveSmallIntegerField(null=True, blank=True)
+    # A presale code also opens its showtimes to its holders before their public sale
+    # (`sales_open_at`); its amount may then be 0 (no discount).
+    presale = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -39,7 +42,8 @@ class PromoCode(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "code"], name="bookings_promo_code_unique"),
             models.CheckConstraint(
-                condition=Q(amount__gt=0), name="bookings_promo_amount_positive"
+                condition=Q(amount__gt=0) | Q(presale=True, amount=0),
+                name="bookings_promo_amount_positive",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="percent") | Q(amount__lte=100),

@@ -47,14 +47,18 @@ class Released:
     user_id: int | None = None
 
 
-def _slot_for_sale(slot_id: int) -> tuple[Slot, datetime]:
-    """The slot if it is on sale now, and now by the database's clock (one query)."""
+def _slot_for_sale(slot_id: int, *, presale: bool = False) -> tuple[Slot, datetime, bool]:
+    """The slot if it is on sale now, now by the database's clock (one query), and
+    whether it is only on sale early: before its public sale, for a presale code's
+    holder (`presale`: a code was given; the caller checks it is a presale one)."""
     slot = Slot.objects.select_related("event").annotate(db_now=Now()).filter(pk=slot_id).first()
     if slot is None:
         raise errors.SlotNotOnSale("No such showtime.", code="slot_not_found")
-    if not sales.is_on_sale(slot, slot.db_now):
-        raise errors.SlotNotOnSale()
-    return slot, slot.db_now
+    if sales.is_on_sale(slot, slot.db_now):
+        return slot, slot.db_now, False
+    if presale and sales.is_on_sale(slot, slot.db_now, presale=True):
+        return slot, slot.db_now, True
+    raise errors.SlotNotOnSale()
 
 
 def _prices(slot: Slot) -> dict[str, Decimal]:
@@ -110,7 +114,7 @@ def _hold_locked(**filters) -> Hold | None:
     )
     if hold is not None:
         hold.expired = hold.expires_at <= hold.db_now
-        hold.on_sale = sales.is_on_sale(hold.slot, hold.db_now)
+        hold.on_sale = sales.is_on_sale(hold.slot, hold.db_now, presale=hold.presale)
     return hold
 
 
@@ -207,7 +211,7 @@ def _hold_create_locked(
 ) -> tuple[Hold, Released | None]:
     """The body of hold_create and offer_hold_create; call inside a transaction."""
     require_transaction()
-    slot, now = _slot_for_sale(slot_id)
+    slot, now, early = _slot_for_sale(slot_id, presale=bool(promo_code))
     reserved = slot.seating == Seating.RESERVED
     if reserved != (seat_ids is not None) or reserved == (quantity is not None):
         raise errors.SeatingMismatch()
@@ -247,12 +251,20 @@ def _hold_create_locked(
         code, discount = promo_apply(
             text=promo_code, user=user, slot=slot, categories=categories, now=now
         )
+    if early and not code.presale:
+        raise errors.SlotNotOnSale("Sales for this showtime have not opened yet.")
+    if early and code.categories and not categories <= set(code.categories):
+        raise errors.SlotNotOnSale(
+            "Your presale code opens only these seats early: " + ", ".join(code.categories),
+            details={"categories": code.categories},
+        )
     quote = pricing.quote(lines, discount, pricing.Charges.of(slot.event))
     priced = {
         "total": quote.total,
         "discount": quote.discount,
         "promo_code": code,
         "breakdown": quote.breakdown(),
+        "presale": early,
     }
 
     if reserved:

@@ -154,3 +154,27 @@ def test_general_admission_with_a_code(customer, event, general_slot):
     assert (held.total, held.discount) == (Decimal("60.00"), Decimal("15.00"))
     booking = Booking.objects.get(pk=pay(customer, held.pk).body["id"])
     assert set(booking.tickets.values_list("price", flat=True)) == {Decimal("20.00")}
+
+
+def test_a_presale_code_opens_the_sale_early(customer, people, event, reserved_slot, seat_ids):
+    from apps.scheduling.services import slot_update
+
+    slot_update(slot=reserved_slot, sales_open_at=timezone.now() + timedelta(hours=2))
+    promo_code_create(
+        event=event, code="FANS", kind="fixed", amount=Decimal("0"), presale=True,
+        categories=["standard"],
+    )  # fmt: skip
+    promo_code_create(event=event, code="CHEAP", kind="fixed", amount=Decimal("1"))
+    with pytest.raises(errors.SlotNotOnSale):  # the public waits
+        services.hold_create(user=customer, slot_id=reserved_slot.pk, seat_ids=seat_ids[:1])
+    with pytest.raises(errors.SlotNotOnSale):  # a code that is no presale code opens nothing
+        hold(customer, reserved_slot, seat_ids[:1], code="CHEAP")
+    premium = reserved_slot.screen.seats.filter(category="premium").order_by("id")[0].pk
+    with pytest.raises(errors.PromoInvalid):  # only the categories it is for
+        hold(customer, reserved_slot, [premium], code="FANS")
+    with pytest.raises(errors.SlotNotOnSale):  # not even beside seats it is for
+        hold(customer, reserved_slot, [seat_ids[0], premium], code="FANS")
+    held = hold(customer, reserved_slot, seat_ids[:2], code="fans")
+    assert (held.presale, held.total, held.discount) == (True, Decimal("20.00"), Decimal("0.00"))
+    booking = Booking.objects.get(pk=pay(customer, held.pk).body["id"])  # before the sale
+    assert booking.status == "confirmed"
