@@ -15,6 +15,7 @@ __all__ = [  # what `import *` gives a conftest: the fixtures and the helpers
     "api_confirm",
     "api_hold",
     "book",
+    "book_pairs",
     "confirm_body",
     "pay",
     "sold_out",
@@ -44,6 +45,13 @@ def book(user, slot_id: int, **hold_kwargs) -> Booking:
     """Hold and pay in one go: a confirmed booking of `user` (`seat_ids=` or `quantity=`)."""
     hold = services.hold_create(user=user, slot_id=slot_id, **hold_kwargs)
     return Booking.objects.get(pk=pay(user, hold.pk).body["id"])
+
+
+def book_pairs(slot, seat_ids, buyers) -> list[Booking]:
+    """One booking of two seats side by side per buyer, in seat order (A1-A2, A3-A4, ...)."""
+    return [
+        book(buyer, slot.pk, seat_ids=seat_ids[2 * i : 2 * i + 2]) for i, buyer in enumerate(buyers)
+    ]
 
 
 def api_hold(client, slot_id: int, **body):

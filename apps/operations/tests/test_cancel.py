@@ -14,7 +14,7 @@ from apps.operations import services
 from apps.operations.models import Job, JobBooking
 from apps.scheduling.models import SlotStatus
 from apps.waitlist.models import WaitlistEntry
-from tests.support.booking import book
+from tests.support.booking import book, book_pairs
 from tests.support.fixtures import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,10 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def booked(reserved_slot, seat_ids, people):
     """Three customers with one booking each on the reserved showtime, one waiting."""
     buyers = people(3, prefix="buyer")
-    bookings = [
-        book(buyer, reserved_slot.pk, seat_ids=seat_ids[2 * i : 2 * i + 2])
-        for i, buyer in enumerate(buyers)
-    ]
+    bookings = book_pairs(reserved_slot, seat_ids, buyers)
     return bookings
 
 

@@ -10,7 +10,7 @@ from django.core import mail
 from apps.bookings.models import Booking, SeatClaim
 from apps.operations import moves
 from apps.operations.models import MoveJob
-from tests.support.booking import book
+from tests.support.booking import book, book_pairs
 from tests.support.fixtures import client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,10 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def booked(reserved_slot, seat_ids, people):
     """Three bookings of two seats each (A1-A2, A3-A4, A5-B1)."""
-    return [
-        book(buyer, reserved_slot.pk, seat_ids=seat_ids[2 * i : 2 * i + 2])
-        for i, buyer in enumerate(people(3, prefix="buyer"))
-    ]
+    return book_pairs(reserved_slot, seat_ids, people(3, prefix="buyer"))
 
 
 def test_the_preview_counts_what_is_needed_and_free(organizer, reserved_slot, later_slot, booked):

@@ -5,7 +5,7 @@ import pytest
 
 from apps.bookings.models import Booking, PartialRefund
 from apps.operations.models import MoveJob
-from tests.support.booking import book
+from tests.support.booking import book_pairs
 from tests.support.fixtures import *  # noqa: F403
 from tests.support.showtimes import *  # noqa: F403
 
@@ -14,10 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def booked(reserved_slot, seat_ids, people):
-    return [
-        book(buyer, reserved_slot.pk, seat_ids=seat_ids[2 * i : 2 * i + 2])
-        for i, buyer in enumerate(people(2, prefix="buyer"))
-    ]
+    return book_pairs(reserved_slot, seat_ids, people(2, prefix="buyer"))
 
 
 def manage(booking) -> str:
