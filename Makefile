@@ -29,11 +29,8 @@ run: seed
 worker: setup
 	DJANGO_DEBUG=1 $(BIN)/celery -A venue worker -B --loglevel INFO
 
-# Two workers (pytest-xdist; tests/support/workers.py keeps their Redis apart and each server
-# suite on one worker). TEST_WORKERS=0 runs everything in this one process.
-TEST_WORKERS ?= 2
 test: setup
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The load-balancer suite alone (needs nginx, PostgreSQL in DATABASE_URL and REDIS_URL).
 lb: setup

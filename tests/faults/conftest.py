@@ -28,16 +28,18 @@ from pathlib import Path
 import pytest
 
 from tests.support import servers, sites
+from tests.support.servers import ROOT
 
 from .buyers import PASSWORD, Tokens
 from .harness import (
     ACCOUNTS_SCRIPT,
+    ARTIFACTS,
     HOLD_SECONDS,
+    LOGS,
     REPORT,
     FaultReport,
     Services,
     Stack,
-    print_summary,
     reserved_slots,
     reset_logs,
     save_logs,
@@ -53,16 +55,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if REPORT.entries:
-        print_summary(terminalreporter)
-
-
-def pytest_sessionfinish(session):
-    """On an xdist worker: hand the figures to the controller, which prints the summary
-    (tests/support/workers.py)."""
-    workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None and REPORT.entries:
-        workeroutput["fault_report"] = json.dumps(REPORT.entries, default=str)
+    if not REPORT.entries:
+        return
+    terminalreporter.section("fault suite summary")
+    for line in REPORT.lines():
+        terminalreporter.write_line(line)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "summary.json"
+    path.write_text(json.dumps(REPORT.entries, indent=2, sort_keys=True, default=str) + "\n")
+    terminalreporter.write_line(
+        f"figures: {path.relative_to(ROOT)}, logs: {LOGS.relative_to(ROOT)}/"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -69,19 +69,6 @@ class FaultReport:
 REPORT = FaultReport()
 
 
-def print_summary(terminalreporter) -> None:
-    """The figures of every test at the end of the session, also kept as JSON."""
-    terminalreporter.section("fault suite summary")
-    for line in REPORT.lines():
-        terminalreporter.write_line(line)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / "summary.json"
-    path.write_text(json.dumps(REPORT.entries, indent=2, sort_keys=True, default=str) + "\n")
-    terminalreporter.write_line(
-        f"figures: {path.relative_to(ROOT)}, logs: {LOGS.relative_to(ROOT)}/"
-    )
-
-
 # --- the servers
 
 
