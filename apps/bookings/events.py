@@ -112,6 +112,11 @@ def tickets_cancelled(booking, released, refund, *, numbers, tell: bool = True) 
         from .tasks import send_tickets_cancelled
 
         send_tickets_cancelled.delay(booking.pk, list(numbers))
+    if booking.tickets.filter(number__in=numbers, holder__isnull=False).exists():
+        from .tasks import send_transferred_tickets_cancelled
+
+        # Whoever was given one of them is told it no longer admits.
+        send_transferred_tickets_cancelled.delay(booking.pk, list(numbers))
 
 
 def booking_moved(booking, move, released, seat_ids, refund) -> None:

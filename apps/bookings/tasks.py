@@ -189,11 +189,12 @@ def send_ticket_given(transfer_id: int) -> None:
 
 
 @shared_task(name="bookings.send_transferred_tickets_cancelled")
-def send_transferred_tickets_cancelled(booking_id: int) -> int:
-    """Tell the people given tickets of a cancelled booking that those no longer admit."""
+def send_transferred_tickets_cancelled(booking_id: int, numbers: list[int] | None = None) -> int:
+    """Tell the people given tickets of a cancelled booking (or the cancelled tickets
+    `numbers` of it) that those no longer admit."""
     from .transfer_emails import transferred_tickets_cancelled_send
 
-    return transferred_tickets_cancelled_send(booking_id=booking_id)
+    return transferred_tickets_cancelled_send(booking_id=booking_id, numbers=numbers)
 
 
 @shared_task(

@@ -101,16 +101,20 @@ def ticket_given_send(*, transfer_id: int) -> None:
     )
 
 
-def transferred_tickets_cancelled_send(*, booking_id: int) -> int:
-    """Tell each person holding a ticket of this cancelled booking by transfer; how many."""
-    booking = (
-        Booking.objects.select_related("slot__event", "slot__screen__venue")
-        .filter(pk=booking_id, status=Booking.Status.CANCELLED)
-        .first()
+def transferred_tickets_cancelled_send(*, booking_id: int, numbers: list[int] | None = None) -> int:
+    """Tell each person holding a ticket of this cancelled booking by transfer (or, with
+    `numbers`, holding one of those cancelled tickets of it); how many."""
+    bookings = Booking.objects.select_related("slot__event", "slot__screen__venue").filter(
+        pk=booking_id
     )
+    if numbers is None:
+        bookings = bookings.filter(status=Booking.Status.CANCELLED)
+    booking = bookings.first()
     if booking is None:
         return 0
     tickets = booking.tickets.filter(holder__isnull=False).select_related("holder", "seat")
+    if numbers is not None:
+        tickets = tickets.filter(number__in=numbers, status=Ticket.Status.CANCELLED)
     holders: dict[int, list[Ticket]] = {}
     for ticket in tickets:
         ticket.booking = booking

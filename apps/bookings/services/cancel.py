@@ -40,13 +40,16 @@ def _booking_locked(*, booking_id: int, user, by_organizer: bool) -> tuple[Booki
     return booking, slot
 
 
-def booking_cancel(*, booking_id: int, user=None, by_organizer: bool = False, by=None) -> Booking:
+def booking_cancel(
+    *, booking_id: int, user=None, by_organizer: bool = False, by=None, tell: bool | None = None
+) -> Booking:
     """Cancel a confirmed booking before its showtime: seats free at once, refund queued.
 
     `user=None` is the admin path (any booking). `by_organizer`: the organizer cancels
     (its showtime is called off), so the customers' cancellation cut-off does not apply.
     `by`: who cancels, when not `user` (the admin, the organizer who called it off), for
-    the ledger."""
+    the ledger. `tell`: email the customer (default: unless the organizer cancels, whose
+    showtime job writes its own email)."""
     with transaction.atomic(durable=True):
         booking, slot = _booking_locked(booking_id=booking_id, user=user, by_organizer=by_organizer)
         seat_ids = tuple(sorted(booking.claims.values_list("seat_id", flat=True)))
@@ -70,7 +73,9 @@ def booking_cancel(*, booking_id: int, user=None, by_organizer: bool = False, by
             status=Payment.Status.REFUND_PENDING, updated_at=timezone.now()
         )
         transaction.on_commit(
-            lambda: events.booking_cancelled(booking, released, refunds, tell=not by_organizer),
+            lambda: events.booking_cancelled(
+                booking, released, refunds, tell=not by_organizer if tell is None else tell
+            ),
             robust=True,
         )
     return booking
@@ -119,7 +124,7 @@ def booking_tickets_cancel(
         whole = len(chosen) == len(live)
     if whole:
         cancelled = booking_cancel(
-            booking_id=booking_id, user=user, by_organizer=by_organizer, by=by
+            booking_id=booking_id, user=user, by_organizer=by_organizer, by=by, tell=True
         )
         return TicketsCancelled(cancelled, tuple(wanted), sum(t.price for t in chosen), None)
     with transaction.atomic(durable=True):

@@ -9,8 +9,11 @@ booked. A booking cancelled later keeps its use spent."""
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+
+from apps.core.exceptions import ApplicationError
 
 from .. import errors
 from ..models import PromoCode, PromoUse
@@ -87,7 +90,14 @@ def promo_code_update(*, code: PromoCode, slots=None, **fields) -> PromoCode:
     with transaction.atomic(durable=True):
         for name, value in fields.items():
             setattr(code, name, value)
-        code.full_clean(exclude=["event", "slots"])
+        try:
+            code.full_clean(exclude=["event", "slots"])
+        except ValidationError as exc:
+            raise ApplicationError(
+                "The code's fields do not agree.",
+                code="validation_error",
+                details=getattr(exc, "message_dict", {"__all__": exc.messages}),
+            ) from exc
         code.save()
         if slots is not None:
             code.slots.set(slots)

@@ -180,10 +180,22 @@ def test_a_ticket_given_away_is_the_organizers_to_cancel(customer, organizer, mi
     Ticket.objects.filter(booking=mixed, number=2).update(holder=friend)
     with pytest.raises(errors.TicketGivenAway):
         services.booking_tickets_cancel(booking_id=mixed.pk, numbers=[2], user=customer)
+    mail.outbox.clear()
     services.booking_tickets_cancel(
         booking_id=mixed.pk, numbers=[2], by_organizer=True, by=organizer
     )
     assert Ticket.objects.get(booking=mixed, number=2).status == "cancelled"
+    told = [m for m in mail.outbox if m.to == [friend.email]]
+    assert len(told) == 1 and "you were given from booking" in told[0].body
+
+
+def test_the_organizer_cancelling_every_ticket_tells_the_customer(customer, organizer, mixed):
+    mail.outbox.clear()
+    result = services.booking_tickets_cancel(
+        booking_id=mixed.pk, numbers=[1, 2, 3], by_organizer=True, by=organizer
+    )
+    assert result.booking.status == "cancelled"
+    assert any(m.to == [customer.email] and "is cancelled" in m.subject for m in mail.outbox)
 
 
 def test_another_organizer_cannot(rival_client, mixed):
