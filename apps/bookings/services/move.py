@@ -10,7 +10,8 @@ if they cannot all be claimed the booking is left exactly as it was.
   that category together (`bookings.seating`).
 - Tickets keep their numbers and get new seats and new codes, so every old QR text is
   refused at the door.
-- Money: each ticket is priced again at the new showtime. A cheaper ticket's difference
+- Money: each ticket is priced again at the new showtime (`pricing.quote`, with the
+  event's fees and tax, without the promo code it may have had). A cheaper ticket's difference
   is refunded (`refund_difference`, the default) or kept; a dearer one is absorbed by the
   organizer (the customer is never charged more). What the customer has paid moves from
   the old showtime's books to the new one's (`ledger.record_move`).
@@ -34,7 +35,7 @@ from apps.catalog.models import Seat
 from apps.core.db import db_now
 from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot, SlotStatus
 
-from .. import errors, events, ledger
+from .. import errors, events, ledger, pricing
 from ..models import (
     Booking,
     BookingMove,
@@ -100,7 +101,7 @@ def booking_move(
             seats, same = _place_reserved(booking, source, target, tickets, prices, now)
             booking.claims.filter(slot_id=source.pk).delete()
             released = Released(source.pk, seat_ids=tuple(sorted(seats)))
-            new_prices = [prices[seats[t.seat_id][1]] for t in tickets]
+            lines = [(seats[t.seat_id][1], prices[seats[t.seat_id][1]]) for t in tickets]
         else:
             price = _general_price(prices)
             _place_general(target, len(tickets), now)
@@ -109,7 +110,10 @@ def booking_move(
             )
             seats, same = {}, False
             released = Released(source.pk, quantity=len(tickets))
-            new_prices = [price] * len(tickets)
+            lines = [(GENERAL_CATEGORY, price)] * len(tickets)
+        # What each ticket would cost bought now at the new showtime, fees and tax as the
+        # event charges them (no promo code: a discount had, stays had).
+        new_prices = pricing.quote(lines, None, pricing.Charges.of(source.event)).paid
 
         paid = booking.total
         difference = sum(
@@ -159,7 +163,8 @@ def _slots_locked(source_id: int, target_id: int) -> tuple[Slot, Slot]:
         raise errors.MoveNotPossible("The booking is already for that showtime.")
     slots = {
         slot.pk: slot
-        for slot in Slot.objects.select_for_update(no_key=True)
+        for slot in Slot.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("event")
         .filter(pk__in=[source_id, target_id])
         .order_by("pk")
     }

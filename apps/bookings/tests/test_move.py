@@ -259,3 +259,17 @@ def test_a_target_of_another_organizer_is_refused(
     response = client_for(organizer).post(url, {"slot": 999999}, format="json")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "move_target_not_found"
+
+
+def test_fees_are_no_price_difference(
+    customer, organizer, event, reserved_slot, later_slot, seat_ids
+):
+    from apps.catalog.services import event_update
+
+    event_update(event=event, booking_fee_per_ticket=Decimal("1.50"))
+    booking = book(customer, reserved_slot.pk, seat_ids=seat_ids[:2])
+    assert booking.total == Decimal("23.00")
+    result = services.booking_move(booking_id=booking.pk, to_slot_id=later_slot.pk, by=organizer)
+    assert (result.move.difference, result.refund) == (Decimal("0.00"), None)
+    booking.refresh_from_db()
+    assert booking.total == Decimal("23.00")
