@@ -63,6 +63,13 @@ _SLOT_TIMES = {
     "400 validation_error:prices",  # a category that is not a short lower-case word
     "400 validation_error:capacity",  # reserved seating takes its capacity from the layout
 }
+# Fees at least 0 and a tax rate of 0-100: decimals travel as strings, whose schema
+# (a pattern) cannot carry a minimum or a maximum.
+_CHARGES = {
+    "400 validation_error:booking_fee_per_ticket",
+    "400 validation_error:booking_fee_per_order",
+    "400 validation_error:tax_rate",
+}
 _VENUE_NAME = {"400 validation_error:__all__"}  # one of your venues already has the name
 _SCREEN = {
     "400 validation_error:venue",  # not one of your venues
@@ -88,16 +95,31 @@ CONTRACT_REFUSALS: dict[str, set[str]] = {
     "POST /api/v1/bookings/hold-seats/": {
         "400 invalid_seats",  # seats of another screen
         "400 seating_mismatch",  # seats for general admission, or a quantity for seats
+        "400 promo_invalid",  # a code the event does not have (or not now, not here)
     },
     "POST /api/v1/bookings/confirm/": {
         "402 payment_declined",
         "410 hold_expired",
         "422 idempotency_key_reused",  # the same key with another body
+        "400 promo_invalid",  # another code than the hold's
+    },
+    # Promo codes: 0 off only for a presale code, a percentage up to 100, a window that
+    # ends after it starts, showtimes of this event (docs/api.md "Holds").
+    "POST /api/v1/events/{event_id}/promo-codes/": {
+        "400 validation_error:amount",
+        "400 validation_error:valid_until",
+        "400 validation_error:slots",
+    },
+    "PATCH /api/v1/promo-codes/{code_id}/": {
+        "400 validation_error:amount",
+        "400 validation_error:valid_until",
+        "400 validation_error:slots",
     },
     # Only Stripe can sign a webhook: any body schemathesis makes is unsigned (docs/api.md).
     "POST /api/v1/payments/stripe/webhook/": {"400 invalid_signature"},
-    "POST /api/v1/events/": {"400 validation_error:movie"},  # not in the catalog, or wrong type
-    "PATCH /api/v1/events/{id}/": {"400 validation_error:movie"},
+    # A movie not in the catalog (or for another type); fees and tax out of range.
+    "POST /api/v1/events/": {"400 validation_error:movie"} | _CHARGES,
+    "PATCH /api/v1/events/{id}/": {"400 validation_error:movie"} | _CHARGES,
     "POST /api/v1/events/{id}/banner/": _NOT_AN_IMAGE,
     "POST /api/v1/movies/{id}/poster/": _NOT_AN_IMAGE,
     "POST /api/v1/events/{id}/generate-slots/": _SLOT_TIMES

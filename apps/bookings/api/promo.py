@@ -22,7 +22,7 @@ from apps.scheduling.models import Slot
 NOT_YOURS = OpenApiResponse(description="not an event (or code) of yours")
 
 
-class PromoCodeSerializer(serializers.ModelSerializer):
+class PromoCodeSerializer(strict.ModelSerializer):
     code = strict.RegexField(
         r"^[A-Za-z0-9_-]{3,32}$",
         help_text="3-32 letters, digits, - or _; matched case-blind.",
@@ -40,7 +40,7 @@ class PromoCodeSerializer(serializers.ModelSerializer):
         max_length=20,
         help_text="Seat categories it takes off; empty: all.",
     )
-    amount = serializers.DecimalField(
+    amount = strict.DecimalField(
         max_digits=8,
         decimal_places=2,
         min_value=Decimal("0"),

@@ -75,8 +75,8 @@ class EventWriteSerializer(strict.ModelSerializer):
             "prices_include_tax",
         ]
         extra_kwargs = {
-            "booking_fee_per_ticket": {"min_value": 0, "max_value": 10000},
-            "booking_fee_per_order": {"min_value": 0, "max_value": 10000},
+            "booking_fee_per_ticket": {"min_value": 0},
+            "booking_fee_per_order": {"min_value": 0},
             "tax_rate": {"min_value": 0, "max_value": 100},
         }
 

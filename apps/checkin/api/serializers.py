@@ -79,17 +79,8 @@ class WindowInSerializer(serializers.Serializer):
     closes_at = serializers.DateTimeField(allow_null=True, required=False)
 
 
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true or false only: no 0/1 or "yes" (the schema says boolean)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
 class RulesInSerializer(serializers.Serializer):
-    reentry = StrictBooleanField(required=False, help_text="Left out: unchanged.")
+    reentry = strict.BooleanField(required=False, help_text="Left out: unchanged.")
 
 
 class ListTicketSerializer(serializers.Serializer):

@@ -65,7 +65,7 @@ class MoveInSerializer(serializers.Serializer):
     slot = serializers.IntegerField(
         min_value=1, max_value=BIGINT, help_text="The showtime (of the same event) to move to."
     )
-    refund_difference = serializers.BooleanField(
+    refund_difference = strict.BooleanField(
         default=True,
         help_text="Refund what a cheaper showtime saves, ticket by ticket (true), or keep "
         "the price paid (false). A dearer showtime costs the customer nothing more.",
