@@ -23,7 +23,7 @@ from apps.accounts.models import User
 from apps.bookings import errors as booking_errors
 from apps.bookings import services as bookings
 from apps.core.exceptions import ApplicationError
-from apps.scheduling.models import Slot, SlotStatus
+from apps.scheduling.models import Slot
 
 from . import selectors
 from .leases import lease
@@ -37,22 +37,7 @@ BATCH = 100
 def move_target_check(*, slot: Slot, to_slot: Slot | None) -> Slot:
     """The checks `booking_move` makes of the two showtimes, made up front so the
     organizer hears at once that a target cannot take any booking."""
-    if to_slot is None or to_slot.event_id != slot.event_id or to_slot.pk == slot.pk:
-        raise booking_errors.MoveNotPossible(
-            "Bookings move only to another showtime of the same event.",
-            code="move_target_not_found",
-        )
-    if SlotStatus.CANCELLED in (slot.status, to_slot.status):
-        raise booking_errors.MoveNotPossible("A cancelled showtime cannot be moved from or to.")
-    now = timezone.now()
-    if slot.starts_at <= now or to_slot.starts_at <= now:
-        raise booking_errors.MoveNotPossible(
-            "A showtime that has started cannot be moved from or to."
-        )
-    if slot.seating != to_slot.seating:
-        raise booking_errors.MoveNotPossible(
-            "Reserved and general-admission showtimes cannot swap bookings."
-        )
+    bookings.move_slots_check(slot, to_slot, timezone.now())
     return to_slot
 
 

@@ -48,7 +48,7 @@ from .holds import (
 )
 from .idempotency import Outcome, idempotency_purge, request_fingerprint
 from .limits import customer_limit_check
-from .move import MoveResult, booking_move
+from .move import MoveResult, booking_move, move_slots_check
 from .promo import promo_code_create, promo_code_update
 from .refunds import partial_refund_run, partial_refunds_resume
 from .resume import payment_notified, payment_refunded_at_provider, payment_resume
@@ -71,6 +71,7 @@ __all__ = [
     "holds_expire",
     "holds_warn_expiring",
     "idempotency_purge",
+    "move_slots_check",
     "offer_hold_create",
     "partial_refund_decide",
     "partial_refund_run",

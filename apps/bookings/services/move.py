@@ -169,8 +169,15 @@ def _slots_locked(source_id: int, target_id: int) -> tuple[Slot, Slot]:
         .order_by("pk")
     }
     source, target = slots[source_id], slots.get(target_id)
-    now = db_now()
-    if target is None or target.event_id != source.event_id:
+    move_slots_check(source, target, db_now())
+    return source, target
+
+
+def move_slots_check(source: Slot, target: Slot | None, now: datetime) -> None:
+    """Refuse a move between these showtimes (409): not the same event, either one
+    cancelled or started, reserved against general admission. Used under the move's
+    locks, and up front by a move job so the organizer hears at once."""
+    if target is None or target.event_id != source.event_id or target.pk == source.pk:
         raise errors.MoveNotPossible(
             "Bookings move only to another showtime of the same event.",
             code="move_target_not_found",
@@ -185,7 +192,6 @@ def _slots_locked(source_id: int, target_id: int) -> tuple[Slot, Slot]:
         raise errors.MoveNotPossible(
             "Reserved and general-admission showtimes cannot swap bookings."
         )
-    return source, target
 
 
 def _general_price(prices: dict[str, Decimal]) -> Decimal:
