@@ -29,8 +29,10 @@ run: seed
 worker: setup
 	DJANGO_DEBUG=1 $(BIN)/celery -A venue worker -B --loglevel INFO
 
+# The conformance test runs in a second pytest process beside the rest (see
+# tests/support/split_run.py); naming tests in PYTEST_ARGS runs just those.
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tests.support.split_run $(PYTEST_ARGS)
 
 # The load-balancer suite alone (needs nginx, PostgreSQL in DATABASE_URL and REDIS_URL).
 lb: setup

@@ -1,5 +1,7 @@
 """Test settings: the base configuration, made fast and deterministic."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -22,3 +24,8 @@ if "pool" in DATABASES["default"].get("OPTIONS", {}):
     DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = max(
         DATABASES["default"]["OPTIONS"]["pool"]["max_size"], 40
     )
+
+# `make test` runs the conformance test in a second pytest process beside the rest
+# (tests/support/split_run.py): it names that process's own test database.
+if os.environ.get("VENUE_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["VENUE_TEST_DB_NAME"]}
