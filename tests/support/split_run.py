@@ -2,10 +2,12 @@
 
 The schemathesis conformance test (tests/test_openapi_conformance.py) is the longest
 test of the suite, and under coverage's tracer it runs about three times slower while
-measuring no line that the API tests do not. It therefore runs in a second process,
-without coverage, on its own test database (`VENUE_TEST_DB_NAME`) and its own Redis
-database, while the first process runs everything else with coverage. On two cores the
-suite takes about as long as the longer of the two.
+measuring no line that the API tests do not. The browser and load-balancer suites
+(tests/browser, tests/lb) serve the application from processes of their own, which
+coverage does not follow. These run in a second process, without coverage, on its own
+test database (`VENUE_TEST_DB_NAME`) and its own Redis database, while the first
+process runs everything else with coverage. On two cores the suite takes about as long
+as the longer of the two; each prints its slowest tests, to keep the halves even.
 
 The conformance process's output is kept in a file and printed after the main run, so
 the two reports do not interleave. The exit status is the first non-zero of the two.
@@ -21,7 +23,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-CONFORMANCE = "tests/test_openapi_conformance.py"
+BESIDE = ["tests/test_openapi_conformance.py", "tests/browser", "tests/lb"]
+DURATIONS = "--durations=15"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -54,23 +57,24 @@ def main(args: list[str]) -> int:
         return subprocess.call([*pytest, *args], cwd=ROOT)
     with tempfile.TemporaryFile("w+") as log:
         side = subprocess.Popen(
-            [*pytest, CONFORMANCE, "--no-cov", *args],
+            [*pytest, *BESIDE, "--no-cov", DURATIONS, *args],
             cwd=ROOT,
             env=_conformance_env(),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        print(f"[make test] {CONFORMANCE} runs beside this run (pid {side.pid})", flush=True)
+        print(f"[make test] {' '.join(BESIDE)} run beside this run (pid {side.pid})", flush=True)
+        ignored = [option for path in BESIDE for option in ("--ignore", path)]
         try:
-            main_status = subprocess.call([*pytest, "--ignore", CONFORMANCE, *args], cwd=ROOT)
+            main_status = subprocess.call([*pytest, *ignored, DURATIONS, *args], cwd=ROOT)
             side_status = side.wait()
         finally:
             if side.poll() is None:
                 side.kill()
         log.seek(0)
-        print(f"\n[make test] {CONFORMANCE}, run beside the rest:", flush=True)
+        print(f"\n[make test] {' '.join(BESIDE)}, run beside the rest:", flush=True)
         sys.stdout.write(log.read())
-    print(f"[make test] main run exit {main_status}, conformance exit {side_status}")
+    print(f"[make test] main run exit {main_status}, the run beside it exit {side_status}")
     return main_status or side_status
 
 
