@@ -167,6 +167,10 @@ MATRIX = [
     ("post", "/api/v1/moves/{move_job}/retry/", None, owner_only(202)),
     # The showtime's money ledger.
     ("get", "/api/v1/slots/{slot}/ledger/", None, owner_only(200)),
+    # Ticket types: anyone reads a published event's; its organizer replaces them.
+    ("get", "/api/v1/events/{event}/ticket-types/", None, everyone(200)),
+    ("put", "/api/v1/events/{event}/ticket-types/",
+     {"ticket_types": [{"code": "adult", "name": "Adult"}]}, owner_only(200)),
     # Promo codes of the event: its organizer's.
     ("get", "/api/v1/events/{event}/promo-codes/", None, owner_only(200)),
     ("post", "/api/v1/events/{event}/promo-codes/",

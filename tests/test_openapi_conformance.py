@@ -61,6 +61,7 @@ _SLOT_TIMES = {
     "400 invalid_sales_window",
     "400 invalid_prices",  # a price for a seat category the screen does not have
     "400 validation_error:prices",  # a category that is not a short lower-case word
+    "400 validation_error:type_prices",  # the same, or a type code that is not
     "400 validation_error:capacity",  # reserved seating takes its capacity from the layout
 }
 # Fees at least 0 and a tax rate of 0-100: decimals travel as strings, whose schema
@@ -96,6 +97,14 @@ CONTRACT_REFUSALS: dict[str, set[str]] = {
         "400 invalid_seats",  # seats of another screen
         "400 seating_mismatch",  # seats for general admission, or a quantity for seats
         "400 promo_invalid",  # a code the event does not have (or not now, not here)
+        "400 invalid_ticket_type",  # a type the showtime does not sell (in that category)
+        "400 validation_error:quantities",  # a type code that is not a short lower-case word
+    },
+    # An event's ticket types: the first takes no prices (each showtime's own are its),
+    # and each code once.
+    "PUT /api/v1/events/{id}/ticket-types/": {
+        "400 invalid_prices",
+        "400 validation_error:ticket_types",  # a category that is not a short lower-case word
     },
     "POST /api/v1/bookings/confirm/": {
         "402 payment_declined",
@@ -138,7 +147,7 @@ CONTRACT_REFUSALS: dict[str, set[str]] = {
         "400 validation_error:screen",  # not a screen of yours
         "400 layout_empty",
     },
-    "PATCH /api/v1/slots/{id}/": _SLOT_TIMES,
+    "PATCH /api/v1/slots/{id}/": _SLOT_TIMES,  # and type_prices of a type the event lacks
     # The door: a window that closes before it opens; an upload repeating a scan's `ref`;
     # an account already on a team (or one that is an organizer's).
     "PATCH /api/v1/slots/{slot_id}/checkin/": {"400 invalid_window"},

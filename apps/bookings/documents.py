@@ -99,8 +99,10 @@ def _void(booking: Booking, ticket: Ticket, *, as_holder: bool) -> tuple[str, st
 
 def _seat(ticket: Ticket) -> str:
     if ticket.seat_id is None:
-        return "General admission"
-    return f"Seat {ticket.seat.label} ({ticket.seat.category})"
+        place = "General admission"
+    else:
+        place = f"Seat {ticket.seat.label} ({ticket.seat.category})"
+    return f"{place}, {ticket.ticket_type_name}" if ticket.ticket_type_name else place
 
 
 def _where(booking: Booking) -> str:

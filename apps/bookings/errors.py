@@ -28,6 +28,11 @@ class InvalidSeats(ApplicationError):
     message = "Some seats do not belong to this showtime."
 
 
+class InvalidTicketType(ApplicationError):
+    code = "invalid_ticket_type"
+    message = "This showtime does not sell that ticket type."
+
+
 class SeatingMismatch(ApplicationError):
     code = "seating_mismatch"
     message = "Reserved showtimes take a list of seats; general admission takes a quantity."

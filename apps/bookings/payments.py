@@ -50,17 +50,18 @@ class PaymentProvider:
         amount: Decimal,
         token: str,
         key: str,
+        currency: str = "EUR",
         remember: Callable[[str], bool] | None = None,
         return_url: str = "",
     ) -> ChargeResult:
-        """Charge `amount`; the same `key` never charges twice. Raise ProviderUnavailable
-        only when nothing was charged. A provider that names the charge before any money
-        moves calls `remember(ref)` first, and moves none if it answers False (the payment
-        was given up meanwhile). `return_url`: where the customer comes back to after
-        acting at `action_url`."""
+        """Charge `amount` in `currency` (ISO 4217); the same `key` never charges twice.
+        Raise ProviderUnavailable only when nothing was charged. A provider that names the
+        charge before any money moves calls `remember(ref)` first, and moves none if it
+        answers False (the payment was given up meanwhile). `return_url`: where the
+        customer comes back to after acting at `action_url`."""
         raise NotImplementedError
 
-    def refund(self, *, ref: str, amount: Decimal, key: str = "") -> None:
+    def refund(self, *, ref: str, amount: Decimal, key: str = "", currency: str = "EUR") -> None:
         """Give back `amount` (all of the charge, or part) of charge `ref`. `key`: the
         refund's own idempotency key, so a retried refund never refunds twice (two
         partial refunds of one charge carry keys of their own)."""
@@ -93,6 +94,7 @@ class TestProvider(PaymentProvider):
         amount: Decimal,
         token: str,
         key: str,
+        currency: str = "EUR",
         remember: Callable[[str], bool] | None = None,
         return_url: str = "",
     ) -> ChargeResult:
@@ -107,7 +109,7 @@ class TestProvider(PaymentProvider):
         )
         return ChargeResult(ok=True, ref=charge.ref)
 
-    def refund(self, *, ref: str, amount: Decimal, key: str = "") -> None:
+    def refund(self, *, ref: str, amount: Decimal, key: str = "", currency: str = "EUR") -> None:
         from .models import TestProviderCharge
 
         charge = TestProviderCharge.objects.filter(ref=ref).first()

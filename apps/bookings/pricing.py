@@ -17,20 +17,27 @@ def split_evenly(total: Decimal, count: int) -> list[Decimal]:
     return [Decimal(base + (1 if i < extra else 0)) / 100 for i in range(count)]
 
 
-def seat_prices(prices: dict[int, Decimal]) -> dict[str, str]:
-    """The hold's record of each seat's price (JSON keys are strings)."""
-    return {str(seat_id): str(price) for seat_id, price in prices.items()}
+def seat_prices(keys: list[str], prices) -> dict[str, str]:
+    """The hold's record of each ticket's price, by `ticket_keys`."""
+    return {key: str(price) for key, price in zip(keys, prices, strict=True)}
+
+
+def ticket_keys(seat_ids, quantity: int) -> list[str]:
+    """The keys of a hold's records per ticket (`Hold.seat_prices`, `Hold.ticket_types`):
+    each seat's id, in seat-id order, or "#1".."#n" for places of general admission."""
+    return [str(pk) for pk in seat_ids] if seat_ids else [f"#{n}" for n in range(1, quantity + 1)]
 
 
 def ticket_prices(*, total: Decimal, seat_ids: tuple[int, ...], quantity: int, recorded: dict):
     """The price of each ticket of a hold being booked, in seat-id order (or one per
     place of general admission): the prices recorded when it was held, or, for a hold
     made before they were recorded, its total split evenly."""
-    if seat_ids and all(str(pk) in recorded for pk in seat_ids):
-        prices = [Decimal(recorded[str(pk)]) for pk in seat_ids]
+    keys = ticket_keys(seat_ids, quantity)
+    if all(key in recorded for key in keys):
+        prices = [Decimal(recorded[key]) for key in keys]
         if sum(prices) == total:
             return prices
-    return split_evenly(total, len(seat_ids) or quantity)
+    return split_evenly(total, len(keys))
 
 
 CENT = Decimal("0.01")
@@ -39,24 +46,33 @@ CENT = Decimal("0.01")
 @dataclass(frozen=True)
 class Discount:
     """What a promo code takes off: `percent` (0-100] of the tickets in scope, or a fixed
-    `amount` per order or per ticket in scope. `categories`: the seat categories in scope
-    (None: all)."""
+    `amount` per order or per ticket in scope. `categories` and `types`: the seat
+    categories and ticket types in scope (None: all)."""
 
     kind: str
     amount: Decimal
     per: str = "order"
     categories: frozenset[str] | None = None
+    types: frozenset[str] | None = None
+
+    def covers(self, line: tuple) -> bool:
+        """Whether a ticket, (category, price[, type]), is in scope."""
+        if self.categories is not None and line[0] not in self.categories:
+            return False
+        return self.types is None or (len(line) > 2 and line[2] in self.types)
 
 
 @dataclass(frozen=True)
 class Charges:
     """What the event adds: a booking fee per ticket and per order, and its tax rate
-    (percent) with whether the prices include it or it is added on top."""
+    (percent) with whether the prices include it or it is added on top; and the
+    currency all of it is in."""
 
     fee_per_ticket: Decimal = Decimal("0")
     fee_per_order: Decimal = Decimal("0")
     tax_rate: Decimal = Decimal("0")
     tax_included: bool = True
+    currency: str = "EUR"
 
     @classmethod
     def of(cls, event) -> "Charges":
@@ -65,6 +81,7 @@ class Charges:
             fee_per_order=event.booking_fee_per_order,
             tax_rate=event.tax_rate,
             tax_included=event.prices_include_tax,
+            currency=event.currency,
         )
 
 
@@ -84,6 +101,7 @@ class Quote:
     tax: Decimal
     tax_included: bool
     total: Decimal
+    currency: str = "EUR"
 
     def breakdown(self) -> dict:
         return {
@@ -93,6 +111,7 @@ class Quote:
             "tax": str(self.tax),
             "tax_included": self.tax_included,
             "total": str(self.total),
+            "currency": self.currency,
         }
 
 
@@ -116,11 +135,11 @@ def _cents(value: Decimal) -> int:
 
 
 def quote(
-    lines: list[tuple[str, Decimal]],
+    lines: list[tuple],
     discount: Discount | None = None,
     charges: Charges | None = None,
 ) -> Quote:
-    """Price tickets given as (seat category, list price).
+    """Price tickets given as (seat category, list price[, ticket type]).
 
     1. A discount applies to the tickets in its scope only: a percentage of their sum
        (rounded half up to the cent), or a fixed amount per ticket (at most each
@@ -135,16 +154,12 @@ def quote(
     that, fees and tax included), no ticket costs less than nothing, and the parts add
     up to the totals to the cent."""
     charges = charges or Charges()
-    listed = [_cents(price) for _, price in lines]
+    listed = [_cents(line[1]) for line in lines]
     if any(cents < 0 for cents in listed):
         raise ValueError("A price is never negative.")
     taken = [0] * len(lines)
     if discount is not None:
-        scope = [
-            i
-            for i, (category, _) in enumerate(lines)
-            if discount.categories is None or category in discount.categories
-        ]
+        scope = [i for i, line in enumerate(lines) if discount.covers(line)]
         weights = [listed[i] for i in scope]
         if discount.kind == "percent":
             off = _cents(Decimal(sum(weights)) * discount.amount / 10000)
@@ -175,4 +190,5 @@ def quote(
         tax=as_money(tax_total),
         tax_included=charges.tax_included,
         total=as_money(sum(paid)),
+        currency=charges.currency,
     )

@@ -6,6 +6,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Now
 
@@ -146,7 +147,8 @@ def hold_list(user) -> QuerySet[Hold]:
 
 def price_breakdown(priced: Hold | Booking) -> dict[str, Any]:
     """How a hold's or booking's total was made (as priced; a booking made before the
-    breakdown was kept shows its total and discount only)."""
+    breakdown was kept shows its total and discount only, in the site's currency: the
+    only one there was then)."""
     stored = priced.breakdown or {}
     return {
         "subtotal": stored.get("subtotal", str(priced.total + priced.discount)),
@@ -155,7 +157,16 @@ def price_breakdown(priced: Hold | Booking) -> dict[str, Any]:
         "tax": stored.get("tax", "0.00"),
         "tax_included": stored.get("tax_included", True),
         "total": stored.get("total", str(priced.total)),
+        "currency": stored.get("currency", settings.VENUE_CURRENCY),
     }
+
+
+def hold_type_counts(hold: Hold) -> dict[str, int]:
+    """How many tickets of each type the hold is for: {"adult": 1, "child": 1}."""
+    counts: dict[str, int] = {}
+    for code, _ in hold.ticket_types.values():
+        counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 def hold_payload(hold: Hold) -> dict[str, Any]:
@@ -173,6 +184,7 @@ def hold_payload(hold: Hold) -> dict[str, Any]:
         "discount": str(hold.discount),
         "breakdown": price_breakdown(hold),
         "promo_code": hold.promo_code.code if hold.promo_code_id else None,
+        "ticket_types": hold_type_counts(hold),
         "kind": hold.kind,
         "expires_at": hold.expires_at.isoformat().replace("+00:00", "Z"),
     }
@@ -219,6 +231,8 @@ def ticket_body(ticket: Ticket, *, buyer_id: int) -> dict[str, Any]:
             "code": None,
             "status": ticket.status,
             "price": str(ticket.price),
+            "type": ticket.ticket_type or None,
+            "type_name": ticket.ticket_type_name or None,
             "qr": None,
             "qr_svg": None,
             "transferred_to": mask_email(ticket.holder.email),
@@ -230,6 +244,8 @@ def ticket_body(ticket: Ticket, *, buyer_id: int) -> dict[str, Any]:
         "code": ticket.code,
         "status": ticket.status,
         "price": str(ticket.price),
+        "type": ticket.ticket_type or None,
+        "type_name": ticket.ticket_type_name or None,
         "qr": qr,
         "qr_svg": qr_svg_uri(qr),
         "transferred_to": None,

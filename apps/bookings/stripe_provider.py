@@ -77,10 +77,6 @@ UNANSWERED = (
 )
 
 
-def currency() -> str:
-    return getattr(settings, "VENUE_CURRENCY", "eur").lower()
-
-
 def minor_units(amount: Decimal, code: str) -> int:
     """`amount` in the currency's smallest unit (cents), exactly: 12.34 EUR -> 1234."""
     exponent = 0 if code in ZERO_DECIMAL else 2
@@ -134,8 +130,10 @@ class StripeProvider(PaymentProvider):
         self.intents = client().v1.payment_intents
         self.refunds = client().v1.refunds
 
-    def charge(self, *, amount, token, key, remember=None, return_url="") -> ChargeResult:
-        code = currency()
+    def charge(
+        self, *, amount, token, key, remember=None, return_url="", currency="EUR"
+    ) -> ChargeResult:
+        code = currency.lower()
         params = {
             "amount": minor_units(amount, code),
             "currency": code,
@@ -186,11 +184,11 @@ class StripeProvider(PaymentProvider):
         except stripe.StripeError as exc:  # tidying only: an unconfirmed intent charges nobody
             logger.info("stripe: could not cancel %s: %s", ref, exc)
 
-    def refund(self, *, ref: str, amount: Decimal, key: str = "") -> None:
+    def refund(self, *, ref: str, amount: Decimal, key: str = "", currency: str = "EUR") -> None:
         """Refund `amount` of intent `ref` (all of it, or part). The Stripe idempotency key
         is `key`, by default derived from ref and amount, so a retried refund never
         refunds twice; two partial refunds of one amount need keys of their own."""
-        cents = minor_units(amount, currency())
+        cents = minor_units(amount, currency.lower())
         params = {"payment_intent": ref, "amount": cents}
         try:
             self.refunds.create(params, {"idempotency_key": key or f"venue-refund-{ref}-{cents}"})

@@ -115,12 +115,12 @@ def _send_with_tickets(template: str, booking, **context) -> None:
     venue = booking.slot.screen.venue
     tickets = list(booking.tickets.select_related("seat").order_by("number"))
     live = [t for t in tickets if t.status != t.Status.CANCELLED]
-    seats = ", ".join(t.seat.label if t.seat else f"admission {t.number}" for t in live)
+    seats = "; ".join(f"{t.label}: {t.price}" for t in live)
     # Each ticket's QR code inside the message, and its text for the door to type.
     door = [
         {
             "number": t.number,
-            "label": t.seat.label if t.seat else "general admission",
+            "label": t.label,
             "qr": qr_text(t),
             "cid": f"ticket-{booking.reference}-{t.number}",
         }
@@ -258,7 +258,7 @@ def send_tickets_cancelled(booking_id: int, numbers: list[int]) -> None:
             "tickets": [
                 {
                     "number": t.number,
-                    "label": t.seat.label if t.seat else "general admission",
+                    "label": t.label,
                     "price": t.price,
                 }
                 for t in tickets

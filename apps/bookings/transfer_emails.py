@@ -19,17 +19,13 @@ from .selectors import mask_email
 from .tickets import qr_png, qr_text
 
 
-def _label(ticket: Ticket) -> str:
-    return ticket.seat.label if ticket.seat else "general admission"
-
-
 def _context(ticket: Ticket) -> dict:
     slot = ticket.booking.slot
     venue = slot.screen.venue
     return {
         "ticket": ticket,
         "booking": ticket.booking,
-        "label": _label(ticket),
+        "label": ticket.label,
         "event": slot.event,
         "venue": venue,
         "starts": slot.starts_at,
@@ -127,7 +123,7 @@ def transferred_tickets_cancelled_send(*, booking_id: int, numbers: list[int] | 
                 **_context(held[0]),
                 "name": holder.full_name or holder.email,
                 "tickets": [
-                    {"number": t.number, "label": _label(t), "reference": booking.reference}
+                    {"number": t.number, "label": t.label, "reference": booking.reference}
                     for t in held
                 ],
             },

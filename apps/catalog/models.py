@@ -10,6 +10,32 @@ from django.db.models import Q
 from apps.core.validators import validate_timezone
 
 MAX_TICKETS_CAP = 100  # the highest per-customer ticket cap an organizer may set
+# The currencies an event may sell in (ISO 4217): those with cents, as prices have two
+# decimal places.
+CURRENCIES = [
+    ("EUR", "Euro"),
+    ("USD", "US dollar"),
+    ("GBP", "Pound sterling"),
+    ("CHF", "Swiss franc"),
+    ("SEK", "Swedish krona"),
+    ("NOK", "Norwegian krone"),
+    ("DKK", "Danish krone"),
+    ("PLN", "Polish złoty"),
+    ("CZK", "Czech koruna"),
+    ("CAD", "Canadian dollar"),
+    ("AUD", "Australian dollar"),
+    ("NZD", "New Zealand dollar"),
+    ("BRL", "Brazilian real"),
+    ("MXN", "Mexican peso"),
+    ("INR", "Indian rupee"),
+    ("ZAR", "South African rand"),
+]
+
+
+def default_currency() -> str:
+    """A new event's currency: the site's (`VENUE_CURRENCY`)."""
+    return settings.VENUE_CURRENCY
+
 
 category_validator = RegexValidator(
     r"^[a-z][a-z0-9_-]{0,31}$",
@@ -105,6 +131,8 @@ class Event(models.Model):
     prices_include_tax = models.BooleanField(
         default=True, help_text="Prices shown include the tax (else it is added at checkout)."
     )
+    # What its prices are in: holds, bookings and payments carry it (`bookings.pricing`).
+    currency = models.CharField(max_length=3, choices=CURRENCIES, default=default_currency)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -29,6 +29,7 @@ CSV_HEADER = [
     "gate",
     "staff_email",
     "double_entry",
+    "ticket_type",
 ]
 CSV_CHUNK = 2000  # tickets read from the database at a time while streaming
 
@@ -83,6 +84,7 @@ def _csv_lines(slot: Slot) -> Iterator[str]:
             ticket.admitted_gate or "",
             ticket.admitted_by or "",
             "yes" if ticket.double_entry else "no",
+            ticket.ticket_type_name,
         ]
         # Gates, seat labels and categories are typed by people: none may run as a formula.
         yield writer.writerow([_csv_safe(cell) for cell in cells])

@@ -92,7 +92,14 @@ def attendance_tickets(slot: Slot) -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(booking__slot=slot, booking__status=Booking.Status.CONFIRMED)
         .select_related("booking", "seat")
-        .only("number", "status", "booking__reference", "seat__label", "seat__category")
+        .only(
+            "number",
+            "status",
+            "ticket_type_name",
+            "booking__reference",
+            "seat__label",
+            "seat__category",
+        )
         .annotate(
             admitted_at=Subquery(arrival.values("scanned_at")[:1]),
             admitted_gate=Subquery(arrival.values("gate")[:1]),

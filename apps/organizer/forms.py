@@ -8,11 +8,13 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from apps.catalog.models import (
+    CURRENCIES,
     MAX_TICKETS_CAP,
     EventStatus,
     EventType,
     Movie,
     category_validator,
+    default_currency,
 )
 from apps.core.exceptions import ApplicationError
 from apps.scheduling.models import ScheduleRule, Seating
@@ -85,6 +87,10 @@ class EventForm(forms.Form):
         label="Prices include the tax", required=False, initial=True,
         help_text="Untick to add the tax on top of the prices at checkout.",
     )  # fmt: skip
+    currency = forms.ChoiceField(
+        label="Currency", choices=CURRENCIES, initial=default_currency, required=False,
+        help_text="What the prices, fees and payments of this event are in.",
+    )  # fmt: skip
     banner = forms.FileField(
         label="Banner image",
         required=False,
@@ -103,6 +109,8 @@ class EventForm(forms.Form):
         for name in ("booking_fee_per_ticket", "booking_fee_per_order", "tax_rate"):
             if data.get(name) is None:
                 data[name] = Decimal("0")
+        if not data.get("currency"):  # not sent: the event keeps its own (a new one the site's)
+            data.pop("currency", None)
         return data
 
 

@@ -43,6 +43,10 @@ class PromoCodeForm(forms.Form):
         label="Seat categories", required=False, max_length=300,
         help_text="Comma-separated, e.g. standard, premium. Empty: every category.",
     )  # fmt: skip
+    ticket_types = forms.CharField(
+        label="Ticket types", required=False, max_length=300,
+        help_text="Comma-separated codes, e.g. child, senior. Empty: every type.",
+    )  # fmt: skip
     valid_from = forms.DateTimeField(label="Valid from", required=False)
     valid_until = forms.DateTimeField(label="Valid until", required=False)
     max_uses = forms.IntegerField(label="Uses in all", min_value=0, required=False)
@@ -67,9 +71,8 @@ class PromoCodeForm(forms.Form):
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end <= start:
             self.add_error("valid_until", "Must come after “Valid from”.")
-        data["categories"] = [
-            c.strip().lower() for c in (data.get("categories") or "").split(",") if c.strip()
-        ]
+        for name in ("categories", "ticket_types"):
+            data[name] = [c.strip().lower() for c in (data.get(name) or "").split(",") if c.strip()]
         return data
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import attendance, cancellation, door, money, moves, promo, views
+from . import attendance, cancellation, door, money, moves, promo, ticket_types, views
 
 app_name = "organizer"
 
@@ -16,6 +16,12 @@ urlpatterns = [
         "events/<int:event_id>/promo-codes/<int:code_id>/retire/",
         promo.promo_code_retire,
         name="promo-code-retire",
+    ),
+    path("events/<int:event_id>/ticket-types/", ticket_types.ticket_types, name="ticket-types"),
+    path(
+        "events/<int:event_id>/ticket-types/slots/<int:slot_id>/",
+        ticket_types.slot_type_prices,
+        name="slot-type-prices",
     ),
     path(
         "events/<int:event_id>/jobs/<int:job_id>/",

@@ -119,6 +119,7 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         "booking_fee_per_order": event.booking_fee_per_order,
         "tax_rate": event.tax_rate,
         "prices_include_tax": event.prices_include_tax,
+        "currency": event.currency,
         "banner": event.banner,
     }
     form = EventForm(request.POST or None, request.FILES or None, initial=initial)
@@ -276,14 +277,16 @@ def _bookings_csv(slot, bookings) -> HttpResponse:
             "promo_code",
             "fees",
             "tax",
+            "tickets",
         ]
     )
     for booking in bookings:
-        seats = " ".join(
-            t.seat.label
+        live = [
+            t
             for t in booking.tickets.all()
-            if t.seat_id and (t.status != "cancelled" or booking.status == "cancelled")
-        )
+            if t.status != "cancelled" or booking.status == "cancelled"
+        ]
+        seats = " ".join(t.seat.label for t in live if t.seat_id)
         writer.writerow(
             [
                 booking.reference,
@@ -298,6 +301,7 @@ def _bookings_csv(slot, bookings) -> HttpResponse:
                 booking.promo_code.code if booking.promo_code else "",
                 (booking.breakdown or {}).get("fees", "0.00"),
                 (booking.breakdown or {}).get("tax", "0.00"),
+                _csv_safe("; ".join(f"{t.label}: {t.price}" for t in live)),
             ]
         )
     return response

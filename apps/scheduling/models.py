@@ -112,6 +112,9 @@ class Slot(models.Model):
     rule = models.ForeignKey(
         ScheduleRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="slots"
     )
+    # This showtime's own prices of the event's further ticket types, overriding theirs:
+    # {"<type code>": {"<category>": "<price>"}} (the first type's are `prices`).
+    type_prices = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -159,3 +162,28 @@ class SlotPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.price}"
+
+
+class TicketType(models.Model):
+    """A kind of ticket an event sells: adult, child, senior, student...
+
+    The first type (lowest `position`) is the full price: a showtime's own prices
+    (`SlotPrice`). Every further type has a price per seat category for the whole event
+    (`prices`, {"<category>": "<price>"}), which a showtime may override
+    (`Slot.type_prices`); a type with no price for a category is not sold in it. An event
+    without types sells one, `standard` (`ticket_types.STANDARD`)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_types")
+    code = models.CharField(max_length=32, validators=[category_validator])
+    name = models.CharField(max_length=64)
+    position = models.PositiveSmallIntegerField(default=0)
+    prices = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["event_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "code"], name="scheduling_ticket_type_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 
 from apps.bookings.payments import provider_names
-from apps.catalog.models import EventType
+from apps.catalog.models import EventType, category_validator
 
 PAYMENT_TOKENS = [
     ("ok", "Test card: approved"),
@@ -70,6 +70,28 @@ class RegisterForm(forms.Form):
 
 class QuantityHoldForm(forms.Form):
     quantity = forms.IntegerField(label="Tickets", min_value=1, max_value=10, initial=2)
+
+
+class TypedQuantitiesForm(forms.Form):
+    """General admission with ticket types: `qty_<type code>` fields, 1 to 10 in all."""
+
+    def clean(self):
+        quantities = {}
+        for name, value in self.data.items():
+            if not name.startswith("qty_"):
+                continue
+            field = forms.IntegerField(min_value=0, max_value=10)
+            code = name.removeprefix("qty_")
+            try:
+                category_validator(code)
+                count = field.clean(value)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError("Give each ticket type a number from 0 to 10.") from exc
+            if count:
+                quantities[code] = count
+        if not 1 <= sum(quantities.values()) <= 10:
+            raise forms.ValidationError("Choose between 1 and 10 tickets.")
+        return {"quantities": quantities}
 
 
 class PaymentForm(forms.Form):

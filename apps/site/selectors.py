@@ -15,6 +15,7 @@ from apps.bookings import selectors as bookings
 from apps.bookings.models import Booking, Hold, Payment
 from apps.catalog.models import Event, Seat
 from apps.scheduling import selectors as scheduling
+from apps.scheduling import ticket_types
 from apps.scheduling.models import Seating, Slot
 
 HOME_EVENTS = 60
@@ -85,6 +86,19 @@ def seat_labels(seat_ids) -> dict[int, str]:
     return dict(Seat.objects.filter(pk__in=list(seat_ids)).values_list("id", "label"))
 
 
+def _type_suffix(held: list | None, types: list[dict]) -> str:
+    """ " (Child)" after a held seat's label when the showtime sells several types."""
+    return f" ({held[1]})" if held and len(types) > 1 else ""
+
+
+def _type_counts(held_types: dict) -> str:
+    """ "2 Adult, 1 Child" of a hold."""
+    counts: dict[str, int] = {}
+    for _, name in held_types.values():
+        counts[name] = counts.get(name, 0) + 1
+    return ", ".join(f"{n} {name}" for name, n in counts.items())
+
+
 def slot_page(slot: Slot, user) -> dict[str, Any]:
     """Everything the showtime page shows: seat map, legend, prices, the viewer's hold."""
     seat_map = scheduling.slot_seat_map(slot)
@@ -105,6 +119,8 @@ def slot_page(slot: Slot, user) -> dict[str, Any]:
         hold = bookings.hold_list(user).filter(slot=slot).first()
     hold_seats = sorted(claim.seat_id for claim in hold.claims.all()) if hold else []
     labels = seat_labels(hold_seats)
+    types = [t.as_json() for t in ticket_types.slot_ticket_types(slot, prices)]
+    held_types = hold.ticket_types if hold else {}
     row_labels = sorted({(s["y"], s["row"]) for s in seats})
     return {
         "seat_map": {
@@ -128,7 +144,10 @@ def slot_page(slot: Slot, user) -> dict[str, Any]:
             ],
             "mine": hold_seats,
             "loggedIn": bool(user.is_authenticated),
+            "types": types,
+            "mineTypes": {k: v[0] for k, v in held_types.items() if not k.startswith("#")},
         },
+        "ticket_types": types,
         "columns": columns,
         "rows": rows,
         "legend": legend,
@@ -136,7 +155,11 @@ def slot_page(slot: Slot, user) -> dict[str, Any]:
         "sold_out": seat_map["available"] <= 0 and not hold,
         "hold": hold,
         "hold_breakdown": bookings.price_breakdown(hold) if hold else None,
-        "hold_seat_labels": [labels.get(pk, str(pk)) for pk in hold_seats],
+        "hold_seat_labels": [
+            labels.get(pk, str(pk)) + _type_suffix(held_types.get(str(pk)), types)
+            for pk in hold_seats
+        ],
+        "hold_type_counts": _type_counts(held_types) if len(types) > 1 else "",
         "local_start": timezone.localtime(slot.starts_at, slot.screen.venue.tzinfo),
     }
 

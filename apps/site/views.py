@@ -30,7 +30,14 @@ from apps.core.exceptions import ApplicationError
 from apps.scheduling import selectors as scheduling
 
 from . import payments, selectors
-from .forms import EventSearchForm, LoginForm, PaymentForm, QuantityHoldForm, RegisterForm
+from .forms import (
+    EventSearchForm,
+    LoginForm,
+    PaymentForm,
+    QuantityHoldForm,
+    RegisterForm,
+    TypedQuantitiesForm,
+)
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -99,16 +106,20 @@ def slot_detail(request: HttpRequest, slot_id: int) -> HttpResponse:
 @require_POST
 @login_required_page
 def slot_hold(request: HttpRequest, slot_id: int) -> HttpResponse:
-    """Hold a quantity of a general-admission showtime (reserved seats are held by the picker)."""
-    form = QuantityHoldForm(request.POST)
+    """Hold a quantity of a general-admission showtime, or a quantity per ticket type
+    (reserved seats are held by the picker)."""
     back = reverse("slot-detail", args=[slot_id])
-    if not form.is_valid():
+    if any(name.startswith("qty_") for name in request.POST):  # a quantity per ticket type
+        form = TypedQuantitiesForm(request.POST)
+        wanted = {"quantities": form.cleaned_data["quantities"]} if form.is_valid() else None
+    else:
+        form = QuantityHoldForm(request.POST)
+        wanted = {"quantity": form.cleaned_data["quantity"]} if form.is_valid() else None
+    if wanted is None:
         messages.error(request, "Choose between 1 and 10 tickets.")
         return redirect(back)
     try:
-        bookings.hold_create(
-            user=request.user, slot_id=slot_id, quantity=form.cleaned_data["quantity"]
-        )
+        bookings.hold_create(user=request.user, slot_id=slot_id, **wanted)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect(back + "#checkout")
@@ -164,11 +175,7 @@ def hold_promo(request: HttpRequest, hold_id: int) -> HttpResponse:
     seat_ids = sorted(claim.seat_id for claim in hold.claims.all())
     try:
         held = bookings.hold_create(
-            user=request.user,
-            slot_id=hold.slot_id,
-            seat_ids=seat_ids or None,
-            quantity=None if seat_ids else hold.quantity,
-            promo_code=code,
+            user=request.user, slot_id=hold.slot_id, promo_code=code, **hold.held_again(seat_ids)
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

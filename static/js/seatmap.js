@@ -118,6 +118,12 @@
   const rows = new Map(); // y -> [entries sorted by x]
   const mine = new Set(config.mine);
   const selected = new Set();
+  // Ticket types: the seat picker asks for one per seat when the showtime sells several.
+  const types = config.types || [];
+  const chosenType = new Map(Object.entries(config.mineTypes || {}).map(function (pair) {
+    return [Number(pair[0]), pair[1]];
+  }));
+  const typeBox = document.getElementById("selection-types");
   let version = config.version;
   let available = config.available;
   let focused = null;
@@ -219,17 +225,68 @@
     return best && best.entry;
   }
 
-  function updateSummary() {
+  function typesFor(seat) {
+    return types.filter(function (type) {
+      return type.prices[seat.category] !== undefined;
+    });
+  }
+
+  function typeOf(seat) {
+    const offered = typesFor(seat);
+    const code = chosenType.get(seat.id);
+    const found = offered.find(function (type) { return type.code === code; });
+    return found || offered[0] || null;
+  }
+
+  function priceOf(seat) {
+    const type = typeOf(seat);
+    return type ? Number(type.prices[seat.category]) : Number(seat.price);
+  }
+
+  function renderTypes(chosen) {
+    if (!typeBox) return;
+    const list = typeBox.querySelector("[data-seat-types]");
+    list.textContent = "";
+    typeBox.hidden = chosen.length === 0;
+    chosen.forEach(function (seat) {
+      const item = document.createElement("li");
+      const label = document.createElement("label");
+      const select = document.createElement("select");
+      label.htmlFor = select.id = "seat-type-" + seat.id;
+      label.textContent = "Seat " + seat.label + " ";
+      select.dataset.seatType = String(seat.id);
+      typesFor(seat).forEach(function (type) {
+        const option = document.createElement("option");
+        option.value = type.code;
+        option.textContent = type.name + " · " + type.prices[seat.category];
+        select.appendChild(option);
+      });
+      select.value = typeOf(seat).code;
+      select.addEventListener("change", function () {
+        chosenType.set(seat.id, select.value);
+        updateSummary(false);
+      });
+      item.appendChild(label);
+      item.appendChild(select);
+      list.appendChild(item);
+    });
+  }
+
+  function updateSummary(redrawTypes) {
     const chosen = Array.from(selected).map(function (id) {
       return seats.get(id).seat;
     });
+    if (redrawTypes !== false) renderTypes(chosen);
     const total = chosen.reduce(function (sum, seat) {
-      return sum + Number(seat.price);
+      return sum + priceOf(seat);
     }, 0);
     if (chosen.length) {
       summary.textContent =
         chosen.length + " seat" + (chosen.length > 1 ? "s" : "") + " selected: " +
-        chosen.map(function (s) { return s.label; }).join(", ") + " · total " + total.toFixed(2);
+        chosen.map(function (s) {
+          const type = types.length > 1 ? typeOf(s) : null;
+          return type ? s.label + " (" + type.name + ")" : s.label;
+        }).join(", ") + " · total " + total.toFixed(2);
     } else {
       summary.textContent = available > 0 ? available + " seats available. No seats selected." : "Sold out.";
     }
@@ -290,7 +347,11 @@
       say("Holding your seats…", "info");
       let result;
       try {
-        result = await postJSON(HOLD_URL, { slot: config.slot, seats: Array.from(selected) });
+        const asked = Array.from(selected).map(function (id) {
+          const type = types.length > 1 ? typeOf(seats.get(id).seat) : null;
+          return type ? { id: id, type: type.code } : id;
+        });
+        result = await postJSON(HOLD_URL, { slot: config.slot, seats: asked });
       } catch (error) {
         say("We could not reach VENUE. Check your connection and press Hold seats again.");
         holdButton.disabled = false;

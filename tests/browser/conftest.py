@@ -93,6 +93,15 @@ class Site:
         lines = result.stdout.strip().splitlines()
         return lines[-1] if lines else ""
 
+    def fresh_customer(self, prefix: str = "fan") -> str:
+        """The email of a new verified customer in the served database, password
+        DEMO_PASSWORD (`tests.support.demo.fresh_customer`): `login(page, email)` as them.
+        Buy the demo concert as one, never as DEMO_EMAIL: it caps tickets at 4 a customer."""
+        return self.shell(
+            "from tests.support.demo import fresh_customer\n"
+            f"print(fresh_customer({prefix!r}).email)"
+        )
+
 
 @pytest.fixture(scope="session")
 def site():

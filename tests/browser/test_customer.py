@@ -162,19 +162,26 @@ def test_keyboard_only_seat_selection(new_page):
         expect(page.locator(f'button.seat[data-seat-id="{seat_id}"]')).to_have_attribute(
             "data-status", "selected"
         )
-    # One tab stop for the whole map (roving tabindex): Tab leaves it for the hold button.
+    # One tab stop for the whole map (roving tabindex): Tab leaves it for each seat's
+    # ticket type (the demo movie sells adult and child), then the hold button.
     assert page.locator('button.seat[tabindex="0"]').count() == 1
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.dataset.seatType") == first
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.dataset.seatType") == second
+    page.keyboard.press("ArrowDown")  # the second seat: Child
+    expect(page.locator("#selection-summary")).to_contain_text("(Child)")
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.textContent") == "Hold seats"
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Your hold")).to_be_visible()
-    expect(page.locator("#checkout")).to_contain_text("Seats")
+    expect(page.locator("#checkout")).to_contain_text("(Child)")
     screenshot(page, "08-keyboard-hold")
 
 
-def test_general_admission_purchase(new_page):
+def test_general_admission_purchase(new_page, site):
     page = new_page()
-    login(page, DEMO_EMAIL)
+    login(page, site.fresh_customer("ga-buyer"))  # the concert caps each customer at 4
     open_showtime(page, "Harbour Lights Live", 0)
     expect(page.get_by_role("heading", name="General admission")).to_be_visible()
     expect(page.locator("[data-ga-available]")).to_contain_text("places left")
@@ -233,7 +240,7 @@ def test_waitlist_offer_taken(new_page, site):
 
 
 def test_waitlist_join_from_sold_out_showtime(new_page, site):
-    slot_id = site.shell(
+    out = site.shell(
         "from datetime import timedelta\n"
         "from decimal import Decimal\n"
         "from django.utils import timezone\n"
@@ -241,6 +248,7 @@ def test_waitlist_join_from_sold_out_showtime(new_page, site):
         "from apps.bookings.services import hold_create\n"
         "from apps.catalog.models import Event, Screen\n"
         "from apps.scheduling.services import slot_create\n"
+        "from tests.support.demo import fresh_customer\n"
         "event = Event.objects.get(title='Harbour Lights Live')\n"
         "hall = Screen.objects.get(name='Main Hall')\n"
         "start = (timezone.now() + timedelta(days=40)).replace(hour=12, minute=0, second=0, microsecond=0)\n"
@@ -248,10 +256,12 @@ def test_waitlist_join_from_sold_out_showtime(new_page, site):
         " ends_at=start + timedelta(hours=1), prices={'general': Decimal('10.00')})\n"
         f"u = user_ensure(email='crowd@venue.test', password={DEMO_PASSWORD!r}, full_name='Crowd')\n"
         "hold_create(user=u, slot_id=slot.pk, quantity=1, lifetime_seconds=3600)\n"
-        "print(slot.pk)"
+        # Joining counts against the concert's cap of 4: a waiter of its own, not the demo's.
+        "print(slot.pk, fresh_customer('waiter').email)"
     )
+    slot_id, email = out.split()
     page = new_page()
-    login(page, DEMO_EMAIL, next_path=f"/slots/{slot_id}/")
+    login(page, email, next_path=f"/slots/{slot_id}/")
     expect(page.get_by_role("heading", name="Sold out")).to_be_visible()
     page.get_by_role("button", name="Join the waitlist").click()
     expect(page.locator("[data-waitlist-status]")).to_contain_text("on the waitlist")

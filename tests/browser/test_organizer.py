@@ -186,3 +186,8 @@ def test_pages_not_covered_by_the_journeys_pass_axe(new_page, site, console):
     page.goto("/organizer/events/")
     assert_accessible(page)
     screenshot(page, "40-organizer-events")
+    for name in ("Ticket types", "Codes"):  # the first event's
+        page.goto("/organizer/events/")
+        page.get_by_role("link", name=name).first.click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(page)

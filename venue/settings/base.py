@@ -379,6 +379,8 @@ PASSWORD_RESET_TIMEOUT = env.int("VENUE_PASSWORD_RESET_SECONDS", default=3600)
 # account whose address is not proven may hold seats but not pay.
 VENUE_EMAIL_VERIFY_SECONDS = env.int("VENUE_EMAIL_VERIFY_SECONDS", default=3 * 86400)
 VENUE_REQUIRE_VERIFIED_EMAIL = env.bool("VENUE_REQUIRE_VERIFIED_EMAIL", default=False)
+# The currency of new events (ISO 4217; an organizer picks another per event).
+VENUE_CURRENCY = env.str("VENUE_CURRENCY", default="EUR").upper()
 VENUE_HOLD_SECONDS = env.int("VENUE_HOLD_SECONDS", default=300)
 # Waitlist: how long an offer (seats held for the next in line) lives, and how often a
 # waiting entry may be overtaken by later, smaller ones before it blocks the line.

@@ -40,6 +40,12 @@ class PromoCodeSerializer(strict.ModelSerializer):
         max_length=20,
         help_text="Seat categories it takes off; empty: all.",
     )
+    ticket_types = serializers.ListField(
+        child=strict.CharField(max_length=32),
+        required=False,
+        max_length=8,
+        help_text="Ticket type codes it takes off (adult, child, ...); empty: all.",
+    )
     amount = strict.DecimalField(
         max_digits=8,
         decimal_places=2,
@@ -70,6 +76,7 @@ class PromoCodeSerializer(strict.ModelSerializer):
             "per",
             "slots",
             "categories",
+            "ticket_types",
             "valid_from",
             "valid_until",
             "max_uses",

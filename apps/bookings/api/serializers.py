@@ -4,23 +4,65 @@ from rest_framework import serializers
 from apps.bookings.models import Booking, Hold, Ticket
 from apps.bookings.payments import provider_names
 from apps.bookings.services import MAX_SEATS_PER_HOLD
+from apps.catalog.models import category_validator
 from apps.core import serializers as strict
+
+TYPE_CODE = r"^[a-z][a-z0-9_-]{0,31}$"
+SEAT_ID = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
 
 
 @extend_schema_field(
     {
         "type": "array",
-        "items": {"type": "integer", "minimum": 1},
+        "items": {
+            "oneOf": [
+                SEAT_ID,
+                {
+                    "type": "object",
+                    "properties": {
+                        "id": SEAT_ID,
+                        "type": {"type": "string", "pattern": TYPE_CODE},
+                    },
+                    "required": ["id"],
+                    "additionalProperties": False,
+                },
+            ]
+        },
         "minItems": 1,
         "maxItems": MAX_SEATS_PER_HOLD,
         "uniqueItems": True,
     }
 )
-class HoldSeatsField(serializers.ListField):
-    """Seat ids: past MAX_SEATS_PER_HOLD the service answers 400 `too_many_seats`, and
-    none or a seat twice is a 400 too (the schema says so)."""
+class HoldSeatsField(serializers.Field):
+    """Seat ids, or {"id", "type"} to name a seat's ticket type (a plain id, or no
+    `type`, takes the first type): past MAX_SEATS_PER_HOLD the service answers 400
+    `too_many_seats`, and none or a seat twice is a 400 too. The value is a list of
+    (seat id, type code or None)."""
 
-    child = serializers.IntegerField(min_value=1)
+    default_error_messages = {
+        "invalid": 'Each seat is an id or {{"id": <seat id>, "type": "<ticket type>"}}.'
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not 1 <= len(data) <= 100:
+            raise serializers.ValidationError("Give a list of 1 to 10 seats.")
+        seats = []
+        for item in data:
+            if isinstance(item, dict) and not set(item) - {"id", "type"}:
+                pk, code = item.get("id"), item.get("type")
+            else:
+                pk, code = item, None
+            if not isinstance(pk, int) or isinstance(pk, bool) or not 1 <= pk <= 2**63 - 1:
+                self.fail("invalid")
+            if code is not None:
+                strict.CharField(max_length=32, validators=[category_validator]).run_validation(
+                    code
+                )
+            seats.append((pk, code))
+        return seats
+
+    def to_representation(self, value):
+        return [pk if code is None else {"id": pk, "type": code} for pk, code in value]
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_SEATS_PER_HOLD})
@@ -28,14 +70,38 @@ class HoldQuantityField(serializers.IntegerField):
     """Places of general admission: past MAX_SEATS_PER_HOLD, 400 `too_many_seats`."""
 
 
-class HoldInputSerializer(serializers.Serializer):
-    """`seats` for reserved seating or `quantity` for general admission: one of the two."""
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_SEATS_PER_HOLD},
+        "minProperties": 1,
+        "maxProperties": 8,
+    }
+)
+class HoldQuantitiesField(serializers.DictField):
+    """General admission by ticket type: {"adult": 2, "child": 1}."""
 
-    one_of_fields = ("seats", "quantity")
+    child = serializers.IntegerField(min_value=0, max_value=MAX_SEATS_PER_HOLD)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not 1 <= len(value) <= 8:
+            raise serializers.ValidationError("Name 1 to 8 ticket types.")
+        for code in value:
+            category_validator(code)
+        return value
+
+
+class HoldInputSerializer(serializers.Serializer):
+    """`seats` for reserved seating, or `quantity` or `quantities` (per ticket type) for
+    general admission: one of the three."""
+
+    one_of_fields = ("seats", "quantity", "quantities")
 
     slot = serializers.IntegerField(min_value=1)
-    seats = HoldSeatsField(required=False, max_length=100)
+    seats = HoldSeatsField(required=False)
     quantity = HoldQuantityField(min_value=1, max_value=100, required=False)
+    quantities = HoldQuantitiesField(required=False)
     promo_code = strict.CharField(
         max_length=32,
         required=False,
@@ -45,9 +111,21 @@ class HoldInputSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if ("seats" in attrs) == ("quantity" in attrs):
-            raise serializers.ValidationError("Send either `seats` (reserved) or `quantity`.")
+        if sum(name in attrs for name in self.one_of_fields) != 1:
+            raise serializers.ValidationError(
+                "Send one of `seats` (reserved), `quantity` or `quantities`."
+            )
         return attrs
+
+    def hold_arguments(self) -> dict:
+        """The `hold_create` arguments of the validated request."""
+        data = self.validated_data
+        if "seats" in data:
+            types = {pk: code for pk, code in data["seats"] if code is not None}
+            return {"seat_ids": [pk for pk, _ in data["seats"]], "seat_types": types or None}
+        if "quantities" in data:
+            return {"quantities": data["quantities"]}
+        return {"quantity": data["quantity"]}
 
 
 class BreakdownSerializer(serializers.Serializer):
@@ -58,6 +136,7 @@ class BreakdownSerializer(serializers.Serializer):
         max_digits=10, decimal_places=2, help_text="Inside the total, or added to it."
     )
     tax_included = serializers.BooleanField()
+    currency = serializers.CharField(help_text="ISO 4217, the event's.")
     total = serializers.DecimalField(
         max_digits=10,
         decimal_places=2,
@@ -77,6 +156,9 @@ class HoldSerializer(serializers.Serializer):
     discount = serializers.DecimalField(max_digits=10, decimal_places=2)
     breakdown = BreakdownSerializer()
     promo_code = serializers.CharField(allow_null=True)
+    ticket_types = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Tickets held per ticket type."
+    )
     kind = serializers.ChoiceField(choices=Hold.Kind.choices)
     expires_at = serializers.DateTimeField()
 
@@ -113,6 +195,10 @@ class TicketSerializer(serializers.Serializer):
         decimal_places=2,
         help_text="What was paid for this ticket; a live booking's tickets add up to its total.",
     )
+    type = serializers.CharField(
+        allow_null=True, help_text="Its ticket type's code (adult, child, ...) as sold."
+    )
+    type_name = serializers.CharField(allow_null=True)
     qr = serializers.CharField(
         allow_null=True,
         help_text="The exact text the QR code encodes (short, signed); the door scanner "

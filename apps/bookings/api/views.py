@@ -64,9 +64,8 @@ class HoldCreateView(APIView):
         hold = services.hold_create(
             user=request.user,
             slot_id=data.validated_data["slot"],
-            seat_ids=data.validated_data.get("seats"),
-            quantity=data.validated_data.get("quantity"),
             promo_code=data.validated_data.get("promo_code") or None,
+            **data.hold_arguments(),
         )
         return Response(selectors.hold_payload(hold), status=status.HTTP_201_CREATED)
 

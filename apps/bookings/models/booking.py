@@ -35,9 +35,12 @@ class Hold(models.Model):
     quantity = models.PositiveSmallIntegerField()
     total = models.DecimalField(max_digits=10, decimal_places=2)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PURCHASE)
-    # The price of each held seat, {"<seat id>": "<price>"}, fixed when held, so each
-    # ticket carries what was paid for it (empty for general admission: one price).
+    # The price of each ticket, {"<seat id>" or "#<n>": "<price>"} (`pricing.ticket_keys`),
+    # fixed when held, so each ticket carries what was paid for it.
     seat_prices = models.JSONField(default=dict, blank=True)
+    # The ticket type of each ticket, {"<seat id>" or "#<n>": ["<code>", "<name>"]}
+    # (keys as `seat_prices`, `pricing.ticket_keys`); the tickets keep them.
+    ticket_types = models.JSONField(default=dict, blank=True)
     # Taken off by a promo code (its use is `promo_use`); `total` is after it, the fees
     # and any added tax. `breakdown`: `pricing.Quote.breakdown()` of the hold.
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
@@ -69,6 +72,19 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"hold {self.pk} of {self.quantity} on slot {self.slot_id}"
+
+    def held_again(self, seat_ids: list[int]) -> dict:
+        """The `hold_create` arguments that hold the same tickets again (`seat_ids`: its
+        claimed seats), each of the same type: to apply a promo code, say."""
+        if seat_ids:
+            types = {int(k): v[0] for k, v in self.ticket_types.items() if not k.startswith("#")}
+            return {"seat_ids": seat_ids, "seat_types": types or None}
+        quantities: dict[str, int] = {}
+        for code, _ in self.ticket_types.values():
+            quantities[code] = quantities.get(code, 0) + 1
+        if sum(quantities.values()) != self.quantity:  # held before types were recorded
+            return {"quantity": self.quantity}
+        return {"quantities": quantities}
 
     @property
     def subtotal(self):
@@ -196,6 +212,9 @@ class Ticket(models.Model):
     # What the customer paid for this ticket: a live ticket's prices add up to its
     # booking's total, so cancelling some tickets refunds exactly theirs.
     price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # Its ticket type (adult, child, ...; `scheduling.TicketType`) as sold: code and name.
+    ticket_type = models.CharField(max_length=32, blank=True)
+    ticket_type_name = models.CharField(max_length=64, blank=True)
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -218,6 +237,13 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking.reference}-{self.number}"
+
+    @property
+    def label(self) -> str:
+        """How emails, documents and pages name it: its seat (or general admission), and
+        its ticket type when it has one: "B7, Child"."""
+        place = self.seat.label if self.seat_id else "general admission"
+        return f"{place}, {self.ticket_type_name}" if self.ticket_type_name else place
 
 
 class TicketTransfer(models.Model):

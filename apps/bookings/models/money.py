@@ -36,6 +36,8 @@ class Payment(models.Model):
     )
     slot = models.ForeignKey("scheduling.Slot", on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
+    # ISO 4217, its event's when it was made: charged and refunded in it.
+    currency = models.CharField(max_length=3, default="EUR")
     provider = models.CharField(max_length=32)
     provider_ref = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)

@@ -24,9 +24,10 @@ class PromoCode(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     amount = models.DecimalField(max_digits=8, decimal_places=2)
     per = models.CharField(max_length=8, choices=Per.choices, default=Per.ORDER)
-    # Empty: every showtime of the event, every seat category.
+    # Empty: every showtime of the event, every seat category, every ticket type.
     slots = models.ManyToManyField("scheduling.Slot", blank=True, related_name="+")
     categories = models.JSONField(default=list, blank=True)
+    ticket_types = models.JSONField(default=list, blank=True)
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")

@@ -40,6 +40,7 @@ def _confirm_begin(
                 hold=hold,
                 slot_id=hold.slot_id,
                 amount=hold.total,
+                currency=hold.slot.event.currency,
                 provider=method,
                 idempotency=record,
             )
@@ -96,6 +97,7 @@ def booking_confirm(
         try:
             result = provider.charge(
                 amount=payment.amount,
+                currency=payment.currency,
                 token=token,
                 key=payment.idempotency_key,
                 # Providers that name the charge before money moves store its ref first.

@@ -17,7 +17,7 @@ from django.db.models.functions import Now
 from apps.catalog.models import Seat
 from apps.core import metrics
 from apps.core.db import db_now, require_transaction
-from apps.scheduling import sales
+from apps.scheduling import sales, ticket_types
 from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot
 
 from .. import errors, events, pricing
@@ -161,9 +161,13 @@ def hold_create(
     kind: str = Hold.Kind.PURCHASE,
     lifetime_seconds: int | None = None,
     promo_code: str | None = None,
+    seat_types: dict[int, str] | None = None,
+    quantities: dict[str, int] | None = None,
 ) -> Hold:
     """Hold every seat asked for, or none; replaces the user's previous hold on this slot.
 
+    Ticket types: `seat_types` names a type per seat (a seat not named takes the first
+    type); general admission takes `quantity` (of the first type) or `quantities` per type.
     The returned hold carries `seat_ids`, the seats it claimed (empty for general admission)."""
     with transaction.atomic(durable=True):
         hold, released = _hold_create_locked(
@@ -174,6 +178,8 @@ def hold_create(
             kind=kind,
             lifetime_seconds=lifetime_seconds,
             promo_code=promo_code,
+            seat_types=seat_types,
+            quantities=quantities,
         )
         _hold_announce(hold, released)
     return hold
@@ -206,13 +212,43 @@ def _hold_announce(hold: Hold, released: Released | None) -> None:
     transaction.on_commit(lambda: events.hold_created(hold, hold.seat_ids), robust=True)
 
 
+def _typed(types: list, code: str, category: str) -> tuple[str, str, Decimal]:
+    """A ticket of type `code` in `category`: (code, name, price), or 400
+    `invalid_ticket_type` when the showtime does not sell that type there."""
+    for priced in types:
+        if priced.code == code:
+            price = priced.prices.get(category)
+            if price is None:
+                raise errors.InvalidTicketType(
+                    f"{priced.name} tickets are not sold for {category} seats.",
+                    details={"type": code, "category": category},
+                )
+            return code, priced.name, price
+    raise errors.InvalidTicketType(
+        details={"type": code, "types": [priced.code for priced in types]}
+    )
+
+
 def _hold_create_locked(
-    *, user, slot_id, seat_ids, quantity, kind, lifetime_seconds, promo_code=None
+    *,
+    user,
+    slot_id,
+    seat_ids,
+    quantity,
+    kind,
+    lifetime_seconds,
+    promo_code=None,
+    seat_types=None,
+    quantities=None,
 ) -> tuple[Hold, Released | None]:
     """The body of hold_create and offer_hold_create; call inside a transaction."""
     require_transaction()
     slot, now, early = _slot_for_sale(slot_id, presale=bool(promo_code))
     reserved = slot.seating == Seating.RESERVED
+    if quantities is not None:
+        if reserved or quantity is not None:
+            raise errors.SeatingMismatch()
+        quantity = sum(quantities.values())
     if reserved != (seat_ids is not None) or reserved == (quantity is not None):
         raise errors.SeatingMismatch()
     count = len(seat_ids) if reserved else quantity
@@ -222,6 +258,7 @@ def _hold_create_locked(
         raise errors.TooManySeats(details={"max": MAX_SEATS_PER_HOLD})
     expires_at = now + timedelta(seconds=lifetime_seconds or settings.VENUE_HOLD_SECONDS)
     prices = _prices(slot)
+    types = ticket_types.slot_ticket_types(slot, prices)
 
     previous = Hold.objects.select_for_update().filter(user=user, slot=slot).first()
     released = _hold_delete(previous) if previous else None
@@ -237,19 +274,38 @@ def _hold_create_locked(
         unknown = [pk for pk in ids if pk not in seats or seats[pk] not in prices]
         if unknown:
             raise errors.InvalidSeats(details={"seats": unknown})
-        lines = [(seats[pk], prices[seats[pk]]) for pk in ids]
+        typed = [
+            (seats[pk], _typed(types, (seat_types or {}).get(pk, types[0].code), seats[pk]))
+            for pk in ids
+        ]
     else:
-        price = prices.get(GENERAL_CATEGORY)
-        if price is None and len(prices) == 1:
-            price = next(iter(prices.values()))
-        if price is None:
+        category = GENERAL_CATEGORY if GENERAL_CATEGORY in prices else None
+        if category is None and len(prices) == 1:
+            category = next(iter(prices))
+        if category is None:
             raise errors.SlotNotOnSale("This showtime has no general-admission price.")
-        lines = [(GENERAL_CATEGORY, price)] * quantity
+        wanted = quantities or {types[0].code: quantity}
+        typed = [
+            (category, _typed(types, code, category))
+            for priced in types
+            for code in [priced.code] * wanted.get(priced.code, 0)
+        ]
+        if len(typed) != quantity:  # a type the showtime does not sell
+            stray = sorted(set(wanted) - {priced.code for priced in types})
+            _typed(types, stray[0], category)
+    lines = [(category, price, code) for category, (code, _, price) in typed]
+    keys = pricing.ticket_keys(ids if reserved else (), quantity)
+    kinds = {key: [code, name] for key, (_, (code, name, _)) in zip(keys, typed, strict=True)}
     code, discount = None, None
     if promo_code:
-        categories = {category for category, _ in lines}
+        categories = {line[0] for line in lines}
         code, discount = promo_apply(
-            text=promo_code, user=user, slot=slot, categories=categories, now=now
+            text=promo_code,
+            user=user,
+            slot=slot,
+            categories=categories,
+            types={line[2] for line in lines},
+            now=now,
         )
     if early and not code.presale:
         raise errors.SlotNotOnSale("Sales for this showtime have not opened yet.")
@@ -265,6 +321,8 @@ def _hold_create_locked(
         "promo_code": code,
         "breakdown": quote.breakdown(),
         "presale": early,
+        "seat_prices": pricing.seat_prices(keys, quote.paid),
+        "ticket_types": kinds,
     }
 
     if reserved:
@@ -272,7 +330,6 @@ def _hold_create_locked(
             user=user,
             slot=slot,
             quantity=len(ids),
-            seat_prices=pricing.seat_prices(dict(zip(ids, quote.paid, strict=True))),
             kind=kind,
             expires_at=expires_at,
             created_at=now,

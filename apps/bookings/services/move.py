@@ -33,6 +33,7 @@ from django.db.models import F, Q
 
 from apps.catalog.models import Seat
 from apps.core.db import db_now
+from apps.scheduling import ticket_types
 from apps.scheduling.models import GENERAL_CATEGORY, Seating, Slot, SlotStatus
 
 from .. import errors, events, ledger, pricing
@@ -96,12 +97,22 @@ def booking_move(
                     details={"ticket": ticket.number},
                 )
         prices = dict(target.prices.values_list("category", "price"))
+        by_type = {t.code: t.prices for t in ticket_types.slot_ticket_types(target, prices)}
+
+        def listed(ticket: Ticket, category: str, default: Decimal) -> Decimal:
+            """The ticket's type's price at the new showtime (its full price when the
+            new one does not sell that type there)."""
+            return by_type.get(ticket.ticket_type, {}).get(category, default)
+
         now = db_now()
         if source.seating == Seating.RESERVED:
             seats, same = _place_reserved(booking, source, target, tickets, prices, now)
             booking.claims.filter(slot_id=source.pk).delete()
             released = Released(source.pk, seat_ids=tuple(sorted(seats)))
-            lines = [(seats[t.seat_id][1], prices[seats[t.seat_id][1]]) for t in tickets]
+            lines = [
+                (cat, listed(t, cat, prices[cat]))
+                for t, cat in ((t, seats[t.seat_id][1]) for t in tickets)
+            ]
         else:
             price = _general_price(prices)
             _place_general(target, len(tickets), now)
@@ -110,7 +121,8 @@ def booking_move(
             )
             seats, same = {}, False
             released = Released(source.pk, quantity=len(tickets))
-            lines = [(GENERAL_CATEGORY, price)] * len(tickets)
+            category = GENERAL_CATEGORY if GENERAL_CATEGORY in prices else next(iter(prices))
+            lines = [(GENERAL_CATEGORY, listed(t, category, price)) for t in tickets]
         # What each ticket would cost bought now at the new showtime, fees and tax as the
         # event charges them (no promo code: a discount had, stays had).
         new_prices = pricing.quote(lines, None, pricing.Charges.of(source.event)).paid

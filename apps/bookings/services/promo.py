@@ -24,10 +24,12 @@ def _normal(text: str) -> str:
     return (text or "").strip().upper()
 
 
-def promo_apply(*, text: str, user, slot, categories: set[str], now: datetime):
-    """Lock and check the code for a hold of `slot` with seats of `categories`; return the
-    code and its `Discount`, or raise 400 `promo_invalid` saying why. Call inside the
-    hold's transaction (the lock lasts until it ends)."""
+def promo_apply(
+    *, text: str, user, slot, categories: set[str], now: datetime, types: set[str] = frozenset()
+):
+    """Lock and check the code for a hold of `slot` with seats of `categories` and tickets
+    of `types`; return the code and its `Discount`, or raise 400 `promo_invalid` saying
+    why. Call inside the hold's transaction (the lock lasts until it ends)."""
     code = (
         PromoCode.objects.select_for_update()
         .filter(event_id=slot.event_id, code=_normal(text), active=True)
@@ -49,6 +51,12 @@ def promo_apply(*, text: str, user, slot, categories: set[str], now: datetime):
             "This code does not apply to these seats.",
             details={"reason": "categories", "categories": sorted(scope)},
         )
+    kinds = frozenset(code.ticket_types) or None
+    if kinds is not None and not (kinds & types):
+        raise errors.PromoInvalid(
+            "This code does not apply to these ticket types.",
+            details={"reason": "ticket_types", "ticket_types": sorted(kinds)},
+        )
     live = PromoUse.objects.filter(code=code).filter(
         Q(booking__isnull=False) | Q(expires_at__gt=now)
     )
@@ -62,7 +70,9 @@ def promo_apply(*, text: str, user, slot, categories: set[str], now: datetime):
             f"You have used this code {code.max_uses_per_customer} times already.",
             details={"reason": "used_up_by_you"},
         )
-    return code, Discount(kind=code.kind, amount=code.amount, per=code.per, categories=scope)
+    return code, Discount(
+        kind=code.kind, amount=code.amount, per=code.per, categories=scope, types=kinds
+    )
 
 
 def promo_use_record(*, code: PromoCode, user, hold, discount) -> PromoUse:

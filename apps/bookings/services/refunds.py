@@ -36,7 +36,10 @@ def partial_refund_run(*, refund_id: int) -> bool:
         try:
             if payment.provider_ref:
                 get_provider(payment.provider).refund(
-                    ref=payment.provider_ref, amount=refund.amount, key=refund.idempotency_key
+                    ref=payment.provider_ref,
+                    amount=refund.amount,
+                    currency=payment.currency,
+                    key=refund.idempotency_key,
                 )
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:200]

@@ -281,9 +281,22 @@ def _booking_finalize_once(payment: Payment) -> tuple[Booking, dict]:
             )
             if seat_ids:
                 hold.claims.update(booking=booking, hold=None, expires_at=None)
+            kinds = [
+                hold.ticket_types.get(key, ("", ""))
+                for key in pricing.ticket_keys(seat_ids, hold.quantity)
+            ]
             tickets = [
-                Ticket(booking=booking, seat_id=pk, number=i, price=price)
-                for i, (pk, price) in enumerate(itertools.zip_longest(seat_ids, prices), 1)
+                Ticket(
+                    booking=booking,
+                    seat_id=pk,
+                    number=i,
+                    price=price,
+                    ticket_type=kind[0],
+                    ticket_type_name=kind[1],
+                )
+                for i, (pk, price, kind) in enumerate(
+                    itertools.zip_longest(seat_ids, prices, kinds), 1
+                )
             ]
             Ticket.objects.bulk_create(tickets)
             if not _payment_move(
@@ -388,7 +401,9 @@ def payment_refund(*, payment_id: int) -> bool:
             return False
         amount = payment.refund_left  # partial refunds gave back the rest, or will
         if payment.provider_ref and amount > 0:
-            get_provider(payment.provider).refund(ref=payment.provider_ref, amount=amount)
+            get_provider(payment.provider).refund(
+                ref=payment.provider_ref, amount=amount, currency=payment.currency
+            )
         if amount > 0:
             ledger.record_refund(payment)
         _payment_set(payment, Payment.Status.REFUNDED)

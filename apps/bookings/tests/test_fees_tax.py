@@ -40,6 +40,7 @@ def test_fees_and_added_tax_make_the_total(customer, charged, reserved_slot, sea
         "tax": "2.25",
         "tax_included": False,
         "total": "24.75",
+        "currency": "EUR",
     }
     assert body["total"] == "24.75"
     booking = Booking.objects.get(pk=pay(customer, body["id"]).body["id"])

@@ -1,6 +1,7 @@
 """The price function: one place computes what a hold costs, ticket by ticket.
 
-A property test (hypothesis) over any mix of prices, categories and discounts: the parts
+A property test (hypothesis) over any mix of ticket types, prices, categories, codes
+(scoped to categories and types), fees and tax: the parts
 add up to the total to the cent, nothing is negative, the discount never passes what is
 in its scope, and the same inputs always give the same answer."""
 
@@ -12,8 +13,14 @@ from hypothesis import strategies as st
 from apps.bookings.pricing import Charges, Discount, quote, split_evenly
 
 CATEGORIES = ["standard", "premium", "accessible", "general"]
+TYPES = ["adult", "child", "senior", "student"]
 money = st.decimals(min_value=0, max_value=500, places=2, allow_nan=False, allow_infinity=False)
-lines = st.lists(st.tuples(st.sampled_from(CATEGORIES), money), min_size=1, max_size=10)
+# A ticket: (seat category, its type's price there, ticket type).
+lines = st.lists(
+    st.tuples(st.sampled_from(CATEGORIES), money, st.sampled_from(TYPES)), min_size=1, max_size=10
+)
+scope = st.one_of(st.none(), st.frozensets(st.sampled_from(CATEGORIES), min_size=1))
+type_scope = st.one_of(st.none(), st.frozensets(st.sampled_from(TYPES), min_size=1))
 discounts = st.one_of(
     st.none(),
     st.builds(
@@ -21,14 +28,16 @@ discounts = st.one_of(
         kind=st.just("percent"),
         amount=st.decimals(min_value="0.01", max_value=100, places=2),
         per=st.sampled_from(["order", "ticket"]),
-        categories=st.one_of(st.none(), st.frozensets(st.sampled_from(CATEGORIES), min_size=1)),
+        categories=scope,
+        types=type_scope,
     ),
     st.builds(
         Discount,
         kind=st.just("fixed"),
         amount=st.decimals(min_value="0.01", max_value=1000, places=2),
         per=st.sampled_from(["order", "ticket"]),
-        categories=st.one_of(st.none(), st.frozensets(st.sampled_from(CATEGORIES), min_size=1)),
+        categories=scope,
+        types=type_scope,
     ),
 )
 
@@ -45,7 +54,7 @@ charges = st.builds(
 @given(lines, discounts, charges)
 def test_the_breakdown_adds_up_and_is_never_negative(lines, discount, charges):
     q = quote(lines, discount, charges)
-    assert q.subtotal == sum((p for _, p in lines), Decimal("0"))
+    assert q.subtotal == sum((p for _, p, _ in lines), Decimal("0"))
     added = Decimal("0") if charges.tax_included else q.tax
     assert q.total == q.subtotal - q.discount + q.fees + added
     assert sum(q.paid) == q.total
@@ -55,21 +64,19 @@ def test_the_breakdown_adds_up_and_is_never_negative(lines, discount, charges):
     assert 0 <= q.tax <= q.total
     for value in (q.total, q.discount, q.fees, q.tax, *q.paid):
         assert value == value.quantize(Decimal("0.01"))
-    in_scope = [
-        p
-        for c, p in lines
-        if discount is None or discount.categories is None or c in discount.categories
-    ]
+    in_scope = [line[1] for line in lines if discount is None or discount.covers(line)]
     assert q.discount <= sum(in_scope, Decimal("0"))
     without = quote(lines, discount)  # no fees, no tax: what the discount alone does
     assert all(paid <= listed for paid, listed in zip(without.paid, without.listed, strict=True))
-    # Tickets out of the code's scope pay their list price.
-    for (category, price), paid in zip(lines, without.paid, strict=True):
-        if (
-            discount is not None
-            and discount.categories is not None
-            and (category not in discount.categories)
-        ):
+    # Tickets out of the code's scope (its categories and its ticket types) pay their
+    # list price.
+    for line, paid in zip(lines, without.paid, strict=True):
+        category, price, kind = line
+        out = discount is not None and (
+            (discount.categories is not None and category not in discount.categories)
+            or (discount.types is not None and kind not in discount.types)
+        )
+        if out:
             assert paid == price
 
 
@@ -117,3 +124,9 @@ def test_fees_and_tax_examples():
         Decimal("2.50"),
         (Decimal("11.00"), Decimal("16.50")),
     )
+
+
+def test_ticket_type_scope_example():
+    family = [("standard", Decimal("10.00"), "adult"), ("standard", Decimal("6.00"), "child")]
+    kids = quote(family, Discount("percent", Decimal("50"), types=frozenset({"child"})))
+    assert (kids.discount, kids.paid) == (Decimal("3.00"), (Decimal("10.00"), Decimal("3.00")))

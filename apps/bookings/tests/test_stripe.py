@@ -209,7 +209,7 @@ def test_a_crash_before_confirming_is_cancelled_and_the_key_freed(
 ):
     """Died between creating the intent and storing its id: nothing was charged."""
 
-    def create_only(self, *, amount, token, key, remember=None, return_url=""):
+    def create_only(self, *, amount, token, key, remember=None, return_url="", currency="EUR"):
         self.intents.create(
             {"amount": 2000, "currency": "eur", "payment_method": token,
              "metadata": {"venue_key": key}},

@@ -73,6 +73,7 @@ class EventWriteSerializer(strict.ModelSerializer):
             "booking_fee_per_order",
             "tax_rate",
             "prices_include_tax",
+            "currency",
         ]
         extra_kwargs = {
             "booking_fee_per_ticket": {"min_value": 0},

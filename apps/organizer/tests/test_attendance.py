@@ -231,7 +231,7 @@ def test_csv_one_row_per_ticket_in_venue_time_and_formula_safe(
     assert f'filename="showtime-{slot.pk}-attendance.csv"' in response["Content-Disposition"]
     rows = rows_of(response)
     header = "booking_reference ticket_number seat category status admitted_at gate"
-    assert rows[0] == [*header.split(), "staff_email", "double_entry"]
+    assert rows[0] == [*header.split(), "staff_email", "double_entry", "ticket_type"]
     at = outcome.scan.scanned_at.astimezone(tokyo).isoformat(sep=" ", timespec="seconds")
     assert at.endswith("+09:00")
     assert rows[1] == [
@@ -244,6 +244,7 @@ def test_csv_one_row_per_ticket_in_venue_time_and_formula_safe(
         "'=SUM(A1)",
         "'+door@example.org",
         "no",
+        "Standard",
     ]
     east = east_at.astimezone(tokyo)
     assert rows[2][:5] == [mine.reference, "2", second.seat.label, "standard", "used"]
@@ -252,6 +253,7 @@ def test_csv_one_row_per_ticket_in_venue_time_and_formula_safe(
         "east",
         "'+door@example.org",
         "yes",
+        "Standard",
     ]
     assert len(rows) == 3  # the cancelled booking's ticket is not expected at the door
 
@@ -260,7 +262,7 @@ def test_csv_of_a_ticket_that_never_came(client, organizer, booking):
     client.force_login(organizer)
     rows = rows_of(client.get(csv_url(booking.slot)))
     assert len(rows) == 4
-    assert rows[1][4:] == ["valid", "", "", "", "no"]
+    assert rows[1][4:] == ["valid", "", "", "", "no", "Standard"]
 
 
 # --- no query per ticket

@@ -61,7 +61,7 @@ def test_refused_refunds_are_listed_with_a_retry(
 ):
     real = TestProvider.refund
 
-    def refuses(self, *, ref, amount):
+    def refuses(self, *, ref, amount, currency="EUR"):
         raise RuntimeError("issuer unavailable")
 
     monkeypatch.setattr(TestProvider, "refund", refuses)

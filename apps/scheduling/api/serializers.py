@@ -10,7 +10,9 @@ from apps.catalog.models import Event, Screen, category_validator
 from apps.catalog.selectors import event_editable, screen_editable
 from apps.core import serializers as strict
 
+from .. import ticket_types
 from ..models import GenerationJob, ScheduleRule, Seating, Slot, SlotStatus
+from ..ticket_types import MAX_TYPES
 
 SEAT_STATUSES = ["available", "held", "booked"]
 PRICE = {"max_digits": 8, "decimal_places": 2, "min_value": 0}
@@ -38,6 +40,57 @@ class PricesOutField(serializers.Field):
         return {p.category: str(p.price) for p in slot.prices.all()}
 
 
+class TypePricesField(serializers.DictField):
+    """A showtime's own prices of the event's further ticket types:
+    {"child": {"standard": "6.00"}}."""
+
+    child = serializers.DictField(child=serializers.DecimalField(**PRICE))
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(value) > MAX_TYPES:
+            raise serializers.ValidationError(f"At most {MAX_TYPES} ticket types.")
+        for code, prices in value.items():
+            category_validator(code)
+            if len(prices) > 20:
+                raise serializers.ValidationError("At most 20 price categories.")
+            for category in prices:
+                category_validator(category)
+        return value
+
+
+class TicketTypeOutSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    prices = serializers.DictField(child=serializers.CharField())
+
+
+class TicketTypeInSerializer(serializers.Serializer):
+    code = strict.CharField(
+        max_length=32, validators=[category_validator], help_text="e.g. adult, child"
+    )
+    name = strict.CharField(max_length=64)
+    prices = serializers.DictField(
+        child=serializers.DecimalField(**PRICE),
+        required=False,
+        help_text="Per seat category, for the whole event; not for the first type, whose "
+        "price is each showtime's own.",
+    )
+
+    def validate_prices(self, value):
+        if len(value) > 20:
+            raise serializers.ValidationError("At most 20 price categories.")
+        for category in value:
+            category_validator(category)
+        return value
+
+
+class TicketTypesSerializer(serializers.Serializer):
+    """An event's ticket types, in order: the first is the full price."""
+
+    ticket_types = TicketTypeInSerializer(many=True, min_length=1, max_length=MAX_TYPES)
+
+
 class ScreenBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Screen
@@ -50,6 +103,18 @@ class SlotSerializer(serializers.ModelSerializer):
     screen = ScreenBriefSerializer(read_only=True)
     available = serializers.SerializerMethodField()
     prices = PricesOutField(source="*", read_only=True)
+    currency = serializers.CharField(
+        source="event.currency", read_only=True, help_text="Its event's currency (ISO 4217)."
+    )
+    type_prices = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()),
+        read_only=True,
+        help_text="This showtime's own prices of further ticket types, per seat category.",
+    )
+    ticket_types = serializers.SerializerMethodField(
+        help_text="What each ticket type costs per seat category at this showtime; the "
+        "first is the default."
+    )
 
     class Meta:
         model = Slot
@@ -65,6 +130,9 @@ class SlotSerializer(serializers.ModelSerializer):
             "capacity",
             "available",
             "prices",
+            "ticket_types",
+            "type_prices",
+            "currency",
             "status",
             "sales_open_at",
             "sales_close_at",
@@ -75,6 +143,13 @@ class SlotSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.INT)
     def get_available(self, slot) -> int:
         return self.context["availability"][slot.pk]
+
+    @extend_schema_field(TicketTypeOutSerializer(many=True))
+    def get_ticket_types(self, slot) -> list[dict]:
+        known = self.context.get("ticket_types")
+        types = known[slot.event_id] if known else ticket_types.event_types(slot.event_id)
+        base = {p.category: p.price for p in slot.prices.all()}
+        return [t.as_json() for t in ticket_types.price_table(types, base, slot.type_prices)]
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -105,6 +180,7 @@ class SlotCreateSerializer(serializers.Serializer):
         min_value=1, max_value=1_000_000, required=False, help_text="General admission only."
     )
     prices = PricesField()
+    type_prices = TypePricesField(required=False)
     sales_open_at = serializers.DateTimeField(required=False, allow_null=True)
     sales_close_at = serializers.DateTimeField(required=False, allow_null=True)
 
@@ -121,6 +197,7 @@ class SlotUpdateSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField(required=False)
     capacity = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False)
     prices = PricesField(required=False)
+    type_prices = TypePricesField(required=False)
     sales_open_at = serializers.DateTimeField(required=False, allow_null=True)
     sales_close_at = serializers.DateTimeField(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=SlotStatus.choices, required=False)
@@ -192,6 +269,7 @@ class EventDetailSerializer(EventListSerializer):
             "booking_fee_per_order",
             "tax_rate",
             "prices_include_tax",
+            "currency",
             "slots",
         ]
         read_only_fields = fields

@@ -1,9 +1,15 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import EventViewSet, SlotViewSet
+from .views import EventTicketTypesView, EventViewSet, SlotViewSet
 
 router = SimpleRouter()
 router.register("events", EventViewSet, basename="event")
 router.register("slots", SlotViewSet, basename="slot")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "events/<int:pk>/ticket-types/", EventTicketTypesView.as_view(), name="event-ticket-types"
+    ),
+    *router.urls,
+]

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,7 +23,7 @@ from apps.catalog.models import Event, EventType
 from apps.core.cache import cache_key, public_cached
 from apps.core.filters import IdFilter
 
-from .. import selectors, services
+from .. import selectors, services, ticket_types
 from ..models import Slot
 from .serializers import (
     EventDetailSerializer,
@@ -34,6 +34,7 @@ from .serializers import (
     SlotCreateSerializer,
     SlotSerializer,
     SlotUpdateSerializer,
+    TicketTypesSerializer,
 )
 
 ID = r"[0-9]+"  # a path id is digits: anything else is no such object (404), not a 500
@@ -170,6 +171,7 @@ class EventViewSet(viewsets.ModelViewSet):
             **self.get_serializer_context(),
             "slots": slots,
             "availability": selectors.slot_availability_map(selectors.slot_capacities(slots)),
+            "ticket_types": {event.pk: ticket_types.event_types(event.pk)},
         }
         return EventDetailSerializer(event, context=context).data
 
@@ -309,6 +311,7 @@ class SlotViewSet(
         context = {
             **self.get_serializer_context(),
             "availability": selectors.slot_availability_map(selectors.slot_capacities(items)),
+            "ticket_types": ticket_types.events_types({slot.event_id for slot in items}),
         }
         return SlotSerializer(slots, many=many, context=context).data
 
@@ -359,3 +362,37 @@ class SlotViewSet(
     def seats(self, request, pk=None):
         """The seat map: every seat with its price and live status (never cached)."""
         return Response(SeatMapSerializer(selectors.slot_seat_map(self.get_object())).data)
+
+
+class EventTicketTypesView(generics.GenericAPIView):
+    """An event's ticket types, in order: the first is the full price (each showtime's own
+    prices), each further type has a price per seat category for the whole event, which
+    a showtime may override (`type_prices`)."""
+
+    permission_classes = [ReadOnlyOrOrganizer]
+    serializer_class = TicketTypesSerializer
+    throttle_scope = "catalog"
+
+    def get_queryset(self):
+        return selectors.event_list(
+            self.request.user, editable=self.request.method not in SAFE_METHODS
+        )
+
+    def _body(self, event: Event) -> Response:
+        types = [
+            {"code": code, "name": name, "prices": prices}
+            for code, name, prices in ticket_types.event_types(event.pk)
+        ]
+        return Response({"ticket_types": types})
+
+    def get(self, request, pk):
+        return self._body(self.get_object())
+
+    @extend_schema(responses={200: TicketTypesSerializer})
+    def put(self, request, pk):
+        """Replace them (1 to 8; the first takes no prices). Holds keep their prices."""
+        event = self.get_object()
+        data = TicketTypesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.ticket_types_set(event=event, types=data.validated_data["ticket_types"])
+        return self._body(event)

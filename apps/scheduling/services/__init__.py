@@ -16,6 +16,7 @@ from .slots import (
     slot_update,
     slots_follow_layout,
 )
+from .types import ticket_types_set, type_prices_checked
 
 __all__ = [
     "GenerationResult",
@@ -29,4 +30,6 @@ __all__ = [
     "slot_update",
     "slots_follow_layout",
     "slots_generate",
+    "ticket_types_set",
+    "type_prices_checked",
 ]

@@ -32,6 +32,7 @@ from ..models import (
     SlotPrice,
     SlotStatus,
 )
+from .types import type_prices_checked
 
 
 def _screen_lock(screen: Screen) -> Screen:
@@ -155,8 +156,10 @@ def slot_create(
     capacity: int | None = None,
     sales_open_at: datetime | None = None,
     sales_close_at: datetime | None = None,
+    type_prices: dict | None = None,
 ) -> Slot:
-    """Create a showtime; refuse overlaps on the screen (checked under the screen's lock)."""
+    """Create a showtime; refuse overlaps on the screen (checked under the screen's lock).
+    `type_prices`: its own prices of the event's further ticket types."""
     if event.status == EventStatus.CANCELLED:
         raise EventCancelled()
     ends_at = ends_at or _default_end(event, starts_at)
@@ -184,6 +187,7 @@ def slot_create(
                 capacity=capacity,
                 sales_open_at=sales_open_at,
                 sales_close_at=sales_close_at,
+                type_prices=type_prices_checked(event, type_prices or {}),
             )
     except IntegrityError as exc:  # the database's own no-overlap rule, should a writer race us
         raise SlotOverlap() from exc
@@ -206,6 +210,8 @@ def slot_update(*, slot: Slot, **fields: Any) -> Slot:
         raise SlotStarted()
     capacity_before = slot.capacity
     prices = fields.pop("prices", None)
+    if "type_prices" in fields:
+        fields["type_prices"] = type_prices_checked(slot.event, fields["type_prices"] or {})
     moving = "starts_at" in fields or "ends_at" in fields
     if "starts_at" in fields and "ends_at" not in fields:
         fields["ends_at"] = fields["starts_at"] + (slot.ends_at - slot.starts_at)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from apps.accounts.models import TeamMember, User
 from apps.catalog.models import Event, Screen, Seat, Venue
+from apps.catalog.services import event_update
 from apps.scheduling.management.commands.seed_demo import DEMO_PASSWORD
 from apps.scheduling.models import Slot
 
@@ -51,9 +52,22 @@ def test_seed_demo_is_idempotent_and_has_the_api_md_demo_data(anon_client):
     assert upcoming.filter(seating="general", capacity__gt=0).exists()
     for kind in ("movie", "concert", "play"):
         assert upcoming.filter(event__type=kind).exists(), kind
+    # The concert caps tickets at 4 per customer; the others have no cap.
+    caps = dict(Event.objects.values_list("type", "max_tickets_per_customer"))
+    assert caps == {"movie": None, "concert": 4, "play": None}
 
     body = anon_client.get("/api/v1/events/").json()
     assert body["count"] >= 3
     slot = upcoming.filter(seating="reserved").first()
     seats = anon_client.get(f"/api/v1/slots/{slot.pk}/seats/").json()["seats"]
     assert len(seats) >= 100 and all(s["price"] for s in seats)
+
+
+def test_seed_demo_puts_the_concert_cap_back():
+    """A concert seeded before the cap, or changed since, is capped at 4 again by a re-run."""
+    call_command("seed_demo", stdout=None)
+    concert = Event.objects.get(type="concert", title="Harbour Lights Live")
+    event_update(event=concert, max_tickets_per_customer=None)
+    call_command("seed_demo", stdout=None)
+    concert.refresh_from_db()
+    assert concert.max_tickets_per_customer == 4

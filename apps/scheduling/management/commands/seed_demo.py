@@ -1,6 +1,7 @@
 """Load the demo data of docs/api.md. Idempotent: running it again creates no duplicates."""
 
 from datetime import time, timedelta
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
@@ -11,7 +12,7 @@ from apps.catalog import services as catalog
 from apps.catalog.models import Event, EventStatus, EventType, Movie, Screen, Venue
 from apps.scheduling import signals
 from apps.scheduling.models import ScheduleRule, Seating
-from apps.scheduling.services import slots_generate
+from apps.scheduling.services import slots_generate, ticket_types_set
 
 DEMO_PASSWORD = "venue-demo-pass"
 DEMO_USERS = [
@@ -21,6 +22,9 @@ DEMO_USERS = [
 # Scans at the demo organizer's doors (a customer account on its team).
 DEMO_SCANNER = ("scanner@venue.test", "Demo Door Scanner")
 DEMO_DAYS = 7
+CENT = Decimal("0.01")
+# The concert's per-customer ticket cap (`Event.max_tickets_per_customer`).
+DEMO_CONCERT_CAP = 4
 
 
 def cinema_rows() -> list[dict]:
@@ -54,7 +58,10 @@ def studio_rows() -> list[dict]:
 
 
 class Command(BaseCommand):
-    help = "Create the demo users, venue, screens, events and next week's showtimes (idempotent)."
+    help = (
+        "Create the demo users, venue, screens, events (the concert capped at "
+        f"{DEMO_CONCERT_CAP} tickets per customer) and next week's showtimes (idempotent)."
+    )
 
     # No outer transaction: each service owns its own (durable), and every step is
     # idempotent, so a run that stops half way is completed by the next one.
@@ -110,6 +117,9 @@ class Command(BaseCommand):
             "Harbour Lights Live",
             description="An evening of songs by the river. Standing only.",
         )
+        # Every run leaves the cap at DEMO_CONCERT_CAP, on a concert seeded before it too.
+        if concert.max_tickets_per_customer != DEMO_CONCERT_CAP:
+            concert = catalog.event_update(event=concert, max_tickets_per_customer=DEMO_CONCERT_CAP)
         play = self._event(
             organizer,
             EventType.PLAY,
@@ -162,6 +172,19 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{event.title}: {result.created} showtimes created, {result.skipped} kept"
             )
+        # Reserved showtimes sell adult and child tickets: a child pays 60% of the price.
+        for event, _, seating, _, _, _, _, prices in rules:
+            if seating == Seating.RESERVED:
+                child = {
+                    c: str((Decimal(p) * Decimal("0.6")).quantize(CENT)) for c, p in prices.items()
+                }
+                ticket_types_set(
+                    event=event,
+                    types=[
+                        {"code": "adult", "name": "Adult"},
+                        {"code": "child", "name": "Child", "prices": child},
+                    ],
+                )
         # The apps above scheduling add theirs (bookings: the DEMO10 promo code).
         signals.demo_seeded.send(sender=None, events=[film, concert, play], organizer=organizer)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
