@@ -360,8 +360,10 @@ class Bench:
             with psycopg.connect(dsn, autocommit=False) as conn:
                 with conn.transaction():
                     hold_id = conn.execute(
-                        "INSERT INTO bookings_hold (user_id, slot_id, quantity, total, kind, expires_at, created_at)"
-                        " VALUES (%s, %s, %s, %s, 'purchase', now() + interval '5 minutes', now()) RETURNING id",
+                        "INSERT INTO bookings_hold (user_id, slot_id, quantity, total, kind, expires_at, created_at,"
+                        " seat_prices, ticket_types, discount, breakdown, presale)"
+                        " VALUES (%s, %s, %s, %s, 'purchase', now() + interval '5 minutes', now(),"
+                        " '{}', '{}', 0, '{}', false) RETURNING id",
                         (user_id, slot_id, len(seats), 12 * len(seats)),
                     ).fetchone()[0]
                     conn.cursor().executemany(
@@ -374,8 +376,9 @@ class Bench:
                         "SELECT id FROM bookings_hold WHERE id = %s FOR UPDATE", (hold_id,)
                     )
                     booking_id = conn.execute(
-                        "INSERT INTO bookings_booking (reference, user_id, slot_id, status, quantity, total, created_at)"
-                        " VALUES (%s, %s, %s, 'confirmed', %s, %s, now()) RETURNING id",
+                        "INSERT INTO bookings_booking (reference, user_id, slot_id, status, quantity, total, created_at,"
+                        " discount, breakdown)"
+                        " VALUES (%s, %s, %s, 'confirmed', %s, %s, now(), 0, '{}') RETURNING id",
                         (secrets.token_hex(6), user_id, slot_id, len(seats), 12 * len(seats)),
                     ).fetchone()[0]
                     conn.execute(
@@ -383,8 +386,9 @@ class Bench:
                         (booking_id, hold_id),
                     )
                     conn.cursor().executemany(
-                        "INSERT INTO bookings_ticket (booking_id, seat_id, number, code, status)"
-                        " VALUES (%s, %s, %s, %s, 'valid')",
+                        "INSERT INTO bookings_ticket (booking_id, seat_id, number, code, status,"
+                        " price, ticket_type, ticket_type_name)"
+                        " VALUES (%s, %s, %s, %s, 'valid', 12, 'standard', 'Standard')",
                         [
                             (booking_id, seat, n, secrets.token_hex(16))
                             for n, seat in enumerate(seats, 1)
