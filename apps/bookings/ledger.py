@@ -19,7 +19,8 @@ ledger and the payments cannot disagree, and a unique (payment, kind) lets the
 database refuse a second charge or full refund row of one payment (a partial refund
 has one row, a move two). Rows are never updated. For a showtime, charges minus
 refunds, less what moved out plus what moved in, equal the totals of its confirmed
-bookings plus the refunds still on their way, to the cent (`slot_ledger` checks it,
+bookings plus the refunds still on their way plus the booking fees kept when customers
+cancelled (an event that does not refund fees), to the cent (`slot_ledger` checks it,
 the organizer's page shows it).
 """
 
@@ -142,11 +143,12 @@ class SlotLedger:
     net: Decimal
     booked: Decimal  # the totals of the showtime's confirmed bookings
     owed: Decimal  # refunds decided that the provider has not made yet
+    kept: Decimal  # booking fees kept when customers cancelled (the refund policy)
     count: int
 
     @property
     def reconciles(self) -> bool:
-        return self.net == self.booked + self.owed
+        return self.net == self.booked + self.owed + self.kept
 
 
 ZERO = Decimal("0.00")
@@ -174,8 +176,9 @@ def slot_ledger(slot_id: int) -> SlotLedger:
     booked = _sum(Booking.objects.filter(slot_id=slot_id, status=Booking.Status.CONFIRMED), "total")
     owed = _sum(
         Payment.objects.filter(slot_id=slot_id, status=Payment.Status.REFUND_PENDING),
-        F("amount") - F("refunded_in_part"),
+        F("amount") - F("refunded_in_part") - F("kept"),
     ) + _sum(PartialRefund.objects.filter(slot_id=slot_id, status=PartialRefund.Status.PENDING))
+    kept = _sum(Payment.objects.filter(slot_id=slot_id), "kept")
     entries = LedgerEntry.objects.filter(slot_id=slot_id).select_related("booking", "by")
     return SlotLedger(
         entries=entries,
@@ -186,5 +189,6 @@ def slot_ledger(slot_id: int) -> SlotLedger:
         net=charged - refunded + moved_in - moved_out,
         booked=booked,
         owed=owed,
+        kept=kept,
         count=entries.count(),
     )

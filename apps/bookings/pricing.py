@@ -95,6 +95,7 @@ class Quote:
 
     listed: tuple[Decimal, ...]
     paid: tuple[Decimal, ...]
+    ticket_fees: tuple[Decimal, ...]
     subtotal: Decimal
     discount: Decimal
     fees: Decimal
@@ -184,6 +185,7 @@ def quote(
     return Quote(
         listed=tuple(as_money(c) for c in listed),
         paid=tuple(as_money(c) for c in paid),
+        ticket_fees=tuple(as_money(c) for c in fees),
         subtotal=as_money(sum(listed)),
         discount=as_money(sum(taken)),
         fees=as_money(sum(fees)),

@@ -131,6 +131,11 @@ class Event(models.Model):
     prices_include_tax = models.BooleanField(
         default=True, help_text="Prices shown include the tax (else it is added at checkout)."
     )
+    # The refund policy: whether a customer who cancels gets the booking fees back too
+    # (an organizer's or staff's cancellation always gives everything back).
+    refund_fees = models.BooleanField(
+        default=True, help_text="Customers who cancel get the booking fees back too."
+    )
     # What its prices are in: holds, bookings and payments carry it (`bookings.pricing`).
     currency = models.CharField(max_length=3, choices=CURRENCIES, default=default_currency)
     created_at = models.DateTimeField(auto_now_add=True)

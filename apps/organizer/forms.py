@@ -87,6 +87,11 @@ class EventForm(forms.Form):
         label="Prices include the tax", required=False, initial=True,
         help_text="Untick to add the tax on top of the prices at checkout.",
     )  # fmt: skip
+    refund_fees = forms.BooleanField(
+        label="Refund booking fees", required=False, initial=True,
+        help_text="Customers who cancel get the booking fees back too. Untick to keep them "
+        "(a cancelled showtime always refunds everything).",
+    )  # fmt: skip
     currency = forms.ChoiceField(
         label="Currency", choices=CURRENCIES, initial=default_currency, required=False,
         help_text="What the prices, fees and payments of this event are in.",

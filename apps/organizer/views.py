@@ -120,6 +120,7 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         "tax_rate": event.tax_rate,
         "prices_include_tax": event.prices_include_tax,
         "currency": event.currency,
+        "refund_fees": event.refund_fees,
         "banner": event.banner,
     }
     form = EventForm(request.POST or None, request.FILES or None, initial=initial)

@@ -41,6 +41,9 @@ class Hold(models.Model):
     # The ticket type of each ticket, {"<seat id>" or "#<n>": ["<code>", "<name>"]}
     # (keys as `seat_prices`, `pricing.ticket_keys`); the tickets keep them.
     ticket_types = models.JSONField(default=dict, blank=True)
+    # The booking fee in each ticket's price (keys as `seat_prices`): what a customer's
+    # cancellation keeps when the event does not refund fees.
+    seat_fees = models.JSONField(default=dict, blank=True)
     # Taken off by a promo code (its use is `promo_use`); `total` is after it, the fees
     # and any added tax. `breakdown`: `pricing.Quote.breakdown()` of the hold.
     discount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
@@ -215,6 +218,8 @@ class Ticket(models.Model):
     # Its ticket type (adult, child, ...; `scheduling.TicketType`) as sold: code and name.
     ticket_type = models.CharField(max_length=32, blank=True)
     ticket_type_name = models.CharField(max_length=64, blank=True)
+    # The booking fee inside `price` (its share of the per-order fee included).
+    fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     holder = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -45,6 +45,9 @@ class Payment(models.Model):
     # What partial refunds (some tickets cancelled, a cheaper showtime) took back, or
     # will: a full refund later gives back only the rest. Never more than `amount`.
     refunded_in_part = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # Booking fees kept when the customer cancelled and the event does not refund them:
+    # never given back (the organizer's), so a full refund gives back less by this much.
+    kept = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     idempotency = models.ForeignKey(
         "IdempotencyRecord",
         null=True,
@@ -60,7 +63,11 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["status", "updated_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(refunded_in_part__gte=0, refunded_in_part__lte=F("amount")),
+                condition=Q(
+                    refunded_in_part__gte=0,
+                    kept__gte=0,
+                    refunded_in_part__lte=F("amount") - F("kept"),
+                ),
                 name="bookings_payment_refunded_in_part_within_amount",
             ),
         ]
@@ -75,8 +82,9 @@ class Payment(models.Model):
 
     @property
     def refund_left(self):
-        """What a full refund gives back: the amount less what partial refunds took."""
-        return self.amount - self.refunded_in_part
+        """What a full refund gives back: the amount less what partial refunds took and
+        the fees kept."""
+        return self.amount - self.refunded_in_part - self.kept
 
 
 class PartialRefund(models.Model):

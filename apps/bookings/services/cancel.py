@@ -32,12 +32,18 @@ def _booking_locked(*, booking_id: int, user, by_organizer: bool) -> tuple[Booki
         raise errors.BookingNotFound()
     if booking.status == Booking.Status.CANCELLED:
         raise errors.AlreadyCancelled()
-    slot = Slot.objects.get(pk=booking.slot_id)
+    slot = Slot.objects.select_related("event").get(pk=booking.slot_id)
     booking.now = db_now()
     cutoff = slot.starts_at - timedelta(minutes=settings.VENUE_CANCEL_CUTOFF_MINUTES)
     if booking.now >= cutoff and not by_organizer:
         raise errors.CancellationClosed()
     return booking, slot
+
+
+def _keeps_fees(slot: Slot, *, user, by_organizer: bool) -> bool:
+    """The refund policy: a customer's own cancellation keeps the booking fees when the
+    event does not refund them; an organizer's or staff's gives everything back."""
+    return user is not None and not by_organizer and not slot.event.refund_fees
 
 
 def booking_cancel(
@@ -65,6 +71,14 @@ def booking_cancel(
         booking.cancelled_at = booking.now
         booking.cancelled_by = by or user
         booking.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+        if _keeps_fees(slot, user=user, by_organizer=by_organizer):
+            fees = sum(
+                booking.tickets.exclude(status=Ticket.Status.CANCELLED).values_list(
+                    "fee", flat=True
+                ),
+                Decimal("0.00"),
+            )
+            _fees_keep(booking, fees)
         booking.tickets.update(status=Ticket.Status.CANCELLED)  # their QR texts admit no one
         refunds = list(
             booking.payments.filter(status=Payment.Status.SUCCEEDED).values_list("pk", flat=True)
@@ -146,9 +160,13 @@ def booking_tickets_cancel(
             )
             released = Released(slot.pk, quantity=len(chosen))
         Ticket.objects.filter(pk__in=[t.pk for t in chosen]).update(status=Ticket.Status.CANCELLED)
-        amount = sum((t.price for t in chosen), Decimal("0.00"))
+        price = sum((t.price for t in chosen), Decimal("0.00"))
+        kept = Decimal("0.00")
+        if _keeps_fees(slot, user=user, by_organizer=by_organizer):
+            kept = _fees_keep(booking, sum((t.fee for t in chosen), Decimal("0.00")))
+        amount = price - kept
         booking.quantity -= len(chosen)
-        booking.total -= amount
+        booking.total -= price
         booking.save(update_fields=["quantity", "total"])
         refund = partial_refund_decide(
             booking,
@@ -164,6 +182,23 @@ def booking_tickets_cancel(
             robust=True,
         )
     return TicketsCancelled(booking, tuple(wanted), amount, refund)
+
+
+def _fees_keep(booking: Booking, fees: Decimal) -> Decimal:
+    """Inside the caller's transaction: the booking's payment keeps `fees` for good
+    (`Payment.kept`; the database refuses keeping more than is left); return what was
+    kept (nothing without a payment through VENUE)."""
+    require_transaction()
+    payment = (
+        Payment.objects.select_for_update()
+        .filter(booking=booking, status=Payment.Status.SUCCEEDED)
+        .order_by("pk")
+        .first()
+    )
+    if payment is None or fees <= 0:
+        return Decimal("0.00")
+    Payment.objects.filter(pk=payment.pk).update(kept=F("kept") + fees, updated_at=timezone.now())
+    return fees
 
 
 def partial_refund_decide(

@@ -322,6 +322,7 @@ def _hold_create_locked(
         "breakdown": quote.breakdown(),
         "presale": early,
         "seat_prices": pricing.seat_prices(keys, quote.paid),
+        "seat_fees": pricing.seat_prices(keys, quote.ticket_fees),
         "ticket_types": kinds,
     }
 

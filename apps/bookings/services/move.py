@@ -157,7 +157,8 @@ def booking_move(
         if payment is not None:
             # The money goes where the booking goes: later refunds are in the new books.
             booking.payments.update(slot=target)
-            ledger.record_move(move, payment, paid)
+            # Fees kept from tickets cancelled earlier are in the payment: they travel too.
+            ledger.record_move(move, payment, paid + payment.kept)
         refund = partial_refund_decide(
             booking, amount=refunded, reason=PartialRefund.Reason.BOOKING_MOVED, by=by
         )

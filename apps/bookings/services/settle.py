@@ -9,6 +9,7 @@ import itertools
 import logging
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -281,21 +282,21 @@ def _booking_finalize_once(payment: Payment) -> tuple[Booking, dict]:
             )
             if seat_ids:
                 hold.claims.update(booking=booking, hold=None, expires_at=None)
-            kinds = [
-                hold.ticket_types.get(key, ("", ""))
-                for key in pricing.ticket_keys(seat_ids, hold.quantity)
-            ]
+            keys = pricing.ticket_keys(seat_ids, hold.quantity)
+            kinds = [hold.ticket_types.get(key, ("", "")) for key in keys]
+            fees = [Decimal(hold.seat_fees.get(key, "0")) for key in keys]
             tickets = [
                 Ticket(
                     booking=booking,
                     seat_id=pk,
                     number=i,
                     price=price,
+                    fee=fee,
                     ticket_type=kind[0],
                     ticket_type_name=kind[1],
                 )
-                for i, (pk, price, kind) in enumerate(
-                    itertools.zip_longest(seat_ids, prices, kinds), 1
+                for i, (pk, price, kind, fee) in enumerate(
+                    itertools.zip_longest(seat_ids, prices, kinds, fees), 1
                 )
             ]
             Ticket.objects.bulk_create(tickets)

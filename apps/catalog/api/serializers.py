@@ -74,6 +74,7 @@ class EventWriteSerializer(strict.ModelSerializer):
             "tax_rate",
             "prices_include_tax",
             "currency",
+            "refund_fees",
         ]
         extra_kwargs = {
             "booking_fee_per_ticket": {"min_value": 0},

@@ -132,7 +132,12 @@ class LedgerSerializer(serializers.Serializer):
     net = serializers.DecimalField(max_digits=12, decimal_places=2)
     booked = serializers.DecimalField(max_digits=12, decimal_places=2)
     owed = serializers.DecimalField(max_digits=12, decimal_places=2)
-    reconciles = serializers.BooleanField(help_text="net == booked + owed, to the cent.")
+    kept = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Booking fees kept when customers cancelled (events that keep fees).",
+    )
+    reconciles = serializers.BooleanField(help_text="net == booked + owed + kept, to the cent.")
     count = serializers.IntegerField()
     results = LedgerEntrySerializer(many=True)
 

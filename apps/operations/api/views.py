@@ -321,6 +321,7 @@ class SlotLedgerView(APIView):
             "net": str(books.net),
             "booked": str(books.booked),
             "owed": str(books.owed),
+            "kept": str(books.kept),
             "reconciles": books.reconciles,
             "count": books.count,
             "results": [

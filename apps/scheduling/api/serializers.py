@@ -270,6 +270,7 @@ class EventDetailSerializer(EventListSerializer):
             "tax_rate",
             "prices_include_tax",
             "currency",
+            "refund_fees",
             "slots",
         ]
         read_only_fields = fields
