@@ -203,13 +203,15 @@ def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
     tickets = [
         {**t, "label": labels.get(t["seat"]) if t["seat"] else None} for t in payload["tickets"]
     ]
-    # Full refunds give back what partial ones (tickets cancelled, a cheaper showtime) left.
+    # Full refunds give back what partial ones (tickets cancelled, a cheaper showtime) and
+    # the fees kept by the refund policy left.
     refunds = [
-        (status, amount - in_part)
-        for status, amount, in_part in booking.payments.filter(
+        (status, amount - in_part - kept)
+        for status, amount, in_part, kept in booking.payments.filter(
             status__in=[Payment.Status.REFUNDED, Payment.Status.REFUND_PENDING]
-        ).values_list("status", "amount", "refunded_in_part")
+        ).values_list("status", "amount", "refunded_in_part", "kept")
     ]
+    kept = sum(booking.payments.values_list("kept", flat=True), Decimal(0))
     refunds += [
         ("refunded" if status == "refunded" else "refund_pending", amount)
         for status, amount in booking.partial_refunds.values_list("status", "amount")
@@ -223,6 +225,7 @@ def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
         "refund_pending": sum(
             (amount for status, amount in refunds if status == "refund_pending"), Decimal(0)
         ),
+        "fees_kept": kept,
         "moved": booking.moves.select_related("from_slot").order_by("-id").first(),
         "breakdown": bookings.price_breakdown(booking),
         "live_tickets": [t for t in tickets if t["status"] == "valid"],

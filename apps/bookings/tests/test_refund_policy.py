@@ -5,6 +5,7 @@ gives everything back; the showtime's books reconcile with the fees kept."""
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from apps.bookings import ledger, services
 from apps.bookings.models import Payment, TestProviderCharge
@@ -51,6 +52,10 @@ def test_a_customer_keeps_paying_the_fees_when_cancelling(
     assert refunded(booking) == Decimal("30.00") == payment.amount - payment.kept
     books = ledger.slot_ledger(reserved_slot.pk)
     assert books.kept == Decimal("3.50") and books.reconciles
+    client = Client()
+    client.force_login(customer)
+    page = client.get(f"/bookings/{booking.pk}/").content.decode()
+    assert "30.00 refunded." in page and "Booking fees of 3.50 are not refunded" in page
 
 
 def test_an_organizers_cancellation_refunds_the_fees_too(
