@@ -14,13 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.catalog.selectors import event_editable
 from apps.core.exceptions import ApplicationError
 from apps.operations import selectors as operations
 from apps.operations import services
 from apps.operations.models import Job
 from apps.scheduling.selectors import slot_editable
 
+from .selectors import my_event_or_404
 from .views import organizer_required
 
 
@@ -87,9 +87,7 @@ def cancel_job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @organizer_required
 def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = event_editable(request.user).filter(pk=event_id).first()
-    if event is None:
-        raise Http404("No such event of yours.")
+    event = my_event_or_404(request.user, event_id)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.bookings import services as bookings
 from apps.bookings.models import PromoCode
-from apps.catalog.selectors import event_editable
 from apps.core.exceptions import ApplicationError
 from apps.scheduling.models import Slot
 
+from .selectors import my_event_or_404
 from .views import organizer_required
 
 
@@ -76,17 +76,10 @@ class PromoCodeForm(forms.Form):
         return data
 
 
-def _event_of(request: HttpRequest, event_id: int):
-    event = event_editable(request.user).filter(pk=event_id).first()
-    if event is None:
-        raise Http404("No such event of yours.")
-    return event
-
-
 @require_http_methods(["GET", "POST"])
 @organizer_required
 def promo_codes(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _event_of(request, event_id)
+    event = my_event_or_404(request.user, event_id)
     form = PromoCodeForm(request.POST or None, event=event)
     if request.method == "POST" and form.is_valid():
         try:
@@ -111,7 +104,7 @@ def promo_codes(request: HttpRequest, event_id: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def promo_code_retire(request: HttpRequest, event_id: int, code_id: int) -> HttpResponse:
-    event = _event_of(request, event_id)
+    event = my_event_or_404(request.user, event_id)
     code = PromoCode.objects.filter(pk=code_id, event=event).first()
     if code is None:
         raise Http404("No such code of this event.")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from apps.bookings.models import Booking
@@ -121,6 +122,14 @@ def slot_bookings(user, slot_id: int, search: str = "") -> tuple[Slot | None, Qu
             | Q(user__full_name__icontains=search)
         )
     return slot, qs
+
+
+def my_event_or_404(user, event_id: int):
+    """One of the user's own events (as organizer or on its team), or 404."""
+    event = event_editable(user).filter(pk=event_id).first()
+    if event is None:
+        raise Http404("No such event of yours.")
+    return event
 
 
 def my_events(user):

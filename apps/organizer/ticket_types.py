@@ -19,12 +19,12 @@ from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.catalog.models import category_validator
-from apps.catalog.selectors import event_editable
 from apps.core.exceptions import ApplicationError
 from apps.scheduling import services as scheduling
 from apps.scheduling.selectors import slot_editable, slot_prices, slot_upcoming
 from apps.scheduling.ticket_types import MAX_TYPES, event_types, price_table
 
+from .selectors import my_event_or_404
 from .views import organizer_required
 
 SHOWN_SLOTS = 50  # the page lists the next showtimes, not a whole season
@@ -157,13 +157,6 @@ class SlotTypePricesForm(forms.Form):
         return found
 
 
-def _event_of(request: HttpRequest, event_id: int):
-    event = event_editable(request.user).filter(pk=event_id).first()
-    if event is None:
-        raise Http404("No such event of yours.")
-    return event
-
-
 def _when(slot) -> str:
     """When the showtime starts, in its venue's zone (as the other portal pages write it)."""
     return date_format(timezone.localtime(slot.starts_at, slot.screen.venue.tzinfo), "D j M, H:i T")
@@ -223,7 +216,7 @@ def _page(request, event, form: TicketTypesForm, posted: SlotTypePricesForm | No
 @require_http_methods(["GET", "POST"])
 @organizer_required
 def ticket_types(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _event_of(request, event_id)
+    event = my_event_or_404(request.user, event_id)
     if request.method == "GET":
         form = TicketTypesForm(initial={"types": types_text(event_types(event.pk))})
         return _page(request, event, form)
@@ -243,7 +236,7 @@ def ticket_types(request: HttpRequest, event_id: int) -> HttpResponse:
 @require_POST
 @organizer_required
 def slot_type_prices(request: HttpRequest, event_id: int, slot_id: int) -> HttpResponse:
-    event = _event_of(request, event_id)
+    event = my_event_or_404(request.user, event_id)
     slot = slot_editable(request.user).filter(pk=slot_id, event=event).first()
     if slot is None:
         raise Http404("No such showtime of this event.")

@@ -104,9 +104,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @organizer_required
 def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = catalog_selectors.event_editable(request.user).filter(pk=event_id).first()
-    if event is None:
-        raise Http404("No such event of yours.")
+    event = selectors.my_event_or_404(request.user, event_id)
     initial = {
         "type": event.type,
         "title": event.title,
@@ -138,9 +136,7 @@ def event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
 @organizer_required
 def event_schedule(request: HttpRequest, event_id: int) -> HttpResponse:
     """Add a schedule rule and generate its showtimes in the background."""
-    event = catalog_selectors.event_editable(request.user).filter(pk=event_id).first()
-    if event is None:
-        raise Http404("No such event of yours.")
+    event = selectors.my_event_or_404(request.user, event_id)
     screens = selectors.my_screens(request.user)
     form = ScheduleForm(request.POST or None, screens=screens)
     if request.method == "POST" and form.is_valid():

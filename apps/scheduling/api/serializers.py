@@ -18,6 +18,15 @@ SEAT_STATUSES = ["available", "held", "booked"]
 PRICE = {"max_digits": 8, "decimal_places": 2, "min_value": 0}
 
 
+def _category_prices(value: dict) -> dict:
+    """Prices by seat category: at most 20, each key a category word."""
+    if len(value) > 20:
+        raise serializers.ValidationError("At most 20 price categories.")
+    for category in value:
+        category_validator(category)
+    return value
+
+
 class PricesField(serializers.DictField):
     """Category to price, e.g. {"standard": "9.50", "premium": "14.00"}."""
 
@@ -27,11 +36,7 @@ class PricesField(serializers.DictField):
         value = super().to_internal_value(data)
         if not value:
             raise serializers.ValidationError("Give at least one price.")
-        if len(value) > 20:
-            raise serializers.ValidationError("At most 20 price categories.")
-        for category in value:
-            category_validator(category)
-        return value
+        return _category_prices(value)
 
 
 @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
@@ -52,10 +57,7 @@ class TypePricesField(serializers.DictField):
             raise serializers.ValidationError(f"At most {MAX_TYPES} ticket types.")
         for code, prices in value.items():
             category_validator(code)
-            if len(prices) > 20:
-                raise serializers.ValidationError("At most 20 price categories.")
-            for category in prices:
-                category_validator(category)
+            _category_prices(prices)
         return value
 
 
@@ -78,11 +80,7 @@ class TicketTypeInSerializer(serializers.Serializer):
     )
 
     def validate_prices(self, value):
-        if len(value) > 20:
-            raise serializers.ValidationError("At most 20 price categories.")
-        for category in value:
-            category_validator(category)
-        return value
+        return _category_prices(value)
 
 
 class TicketTypesSerializer(serializers.Serializer):
