@@ -170,3 +170,21 @@ def test_the_organizer_sets_the_events_types(organizer, other_organizer, custome
         == 404
     )
     assert client_for(customer).put(url, {"ticket_types": TYPES}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "types",
+    [
+        [{"code": "Adult!", "name": "Adult"}],
+        [{"code": "adult", "name": ""}],
+        [{"code": "adult", "name": "A" * 65}],
+        [{"code": "adult", "name": "Adult"}, {"code": "child", "name": "C",
+                                              "prices": {"standard": "1000000"}}],
+        [{"code": "adult", "name": "Adult"}, {"code": "child", "name": "C",
+                                              "prices": {"standard": "1.001"}}],
+    ],
+)  # fmt: skip
+def test_the_service_refuses_bad_types(event, types):
+    """The portal's form and the API check these too; the service is the last word."""
+    with pytest.raises(InvalidPrices):
+        scheduling.ticket_types_set(event=event, types=types)

@@ -3,6 +3,7 @@ the further types (`type_prices_checked`, used by the slot services)."""
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from apps.catalog.models import Event, category_validator
@@ -11,6 +12,8 @@ from apps.core.cache import public_cache_bump
 from ..errors import InvalidPrices
 from ..models import TicketType
 from ..ticket_types import MAX_TYPES, event_types
+
+MAX_PRICE = Decimal("1000000")  # prices have 8 digits, 2 of them cents
 
 
 def _checked_prices(prices: dict, where: str) -> dict[str, str]:
@@ -24,9 +27,10 @@ def _checked_prices(prices: dict, where: str) -> dict[str, str]:
                 f"{where}: '{category}' is not a seat category with a price.",
                 details={"category": category},
             ) from exc
-        if not value.is_finite() or value < 0 or value.as_tuple().exponent < -2:
+        if not value.is_finite() or not 0 <= value < MAX_PRICE or value.as_tuple().exponent < -2:
             raise InvalidPrices(
-                f"{where}: a price is 0 or more, to the cent.", details={"category": category}
+                f"{where}: a price is from 0 to 999999.99, to the cent.",
+                details={"category": category},
             )
         checked[category] = str(value.quantize(Decimal("0.01")))
     return checked
@@ -44,6 +48,19 @@ def ticket_types_set(*, event: Event, types: list[dict]) -> list[TicketType]:
     codes = [t["code"] for t in types]
     if len(set(codes)) != len(codes):
         raise InvalidPrices("Each ticket type has its own code.", details={"codes": codes})
+    for t in types:
+        try:
+            category_validator(t["code"])
+        except ValidationError as exc:
+            raise InvalidPrices(
+                f"'{t['code']}' is not a ticket type code: a short lower-case word.",
+                details={"code": t["code"]},
+            ) from exc
+        if not 1 <= len(t["name"].strip()) <= 64:
+            raise InvalidPrices(
+                f"Ticket type {t['code']} needs a name of 1 to 64 characters.",
+                details={"code": t["code"]},
+            )
     if types[0].get("prices"):
         raise InvalidPrices(
             f"The first ticket type ({codes[0]}) is the full price: each showtime's own "
@@ -54,7 +71,7 @@ def ticket_types_set(*, event: Event, types: list[dict]) -> list[TicketType]:
         TicketType(
             event=event,
             code=t["code"],
-            name=t["name"],
+            name=t["name"].strip(),
             position=i,
             prices=_checked_prices(t.get("prices") or {}, t["code"]),
         )
