@@ -216,8 +216,11 @@ def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
         ("refunded" if status == "refunded" else "refund_pending", amount)
         for status, amount in booking.partial_refunds.values_list("status", "amount")
     ]
+    keeps_fees = not booking.slot.event.refund_fees
     for ticket in tickets:
         ticket["price"] = Decimal(ticket["price"])
+        # What cancelling it gives back (the customer's own cancellation).
+        ticket["refund"] = ticket["price"] - (Decimal(ticket["fee"]) if keeps_fees else 0)
     return {
         "booking": booking,
         "tickets": tickets,
@@ -226,6 +229,7 @@ def booking_detail(user, booking_id: int) -> dict[str, Any] | None:
             (amount for status, amount in refunds if status == "refund_pending"), Decimal(0)
         ),
         "fees_kept": kept,
+        "keeps_fees": keeps_fees,
         "moved": booking.moves.select_related("from_slot").order_by("-id").first(),
         "breakdown": bookings.price_breakdown(booking),
         "live_tickets": [t for t in tickets if t["status"] == "valid"],

@@ -300,8 +300,9 @@ def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         count = len(result.numbers)
         messages.success(
             request,
-            f"{count} ticket{pluralize(count)} cancelled; the seats are free again and the "
-            f"{result.amount} you paid for them will be refunded.",
+            f"{count} ticket{pluralize(count)} cancelled; the seats are free again and "
+            f"{result.amount} will be refunded"
+            + (" (booking fees are not refunded)." if context["keeps_fees"] else "."),
         )
         return redirect("booking-detail", booking_id=booking_id)
     messages.success(

@@ -195,6 +195,12 @@ class TicketSerializer(serializers.Serializer):
         decimal_places=2,
         help_text="What was paid for this ticket; a live booking's tickets add up to its total.",
     )
+    fee = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        help_text="The booking fee inside `price`: what a customer's cancellation keeps when "
+        "the event does not refund fees.",
+    )
     type = serializers.CharField(
         allow_null=True, help_text="Its ticket type's code (adult, child, ...) as sold."
     )

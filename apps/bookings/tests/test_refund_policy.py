@@ -43,6 +43,10 @@ def test_a_customer_keeps_paying_the_fees_when_cancelling(
 ):
     booking = book(customer, reserved_slot.pk, seat_ids=seat_ids[:3])  # 30 + 3 + 0.50
     assert booking.total == Decimal("33.50")
+    client = Client()
+    client.force_login(customer)
+    asked = client.get(f"/bookings/{booking.pk}/cancel/").content.decode()
+    assert "less the booking fees" in asked and "(refund <span data-ticket-refund>10.00" in asked
     some = services.booking_tickets_cancel(booking_id=booking.pk, numbers=[1], user=customer)
     assert some.amount == Decimal("10.00")  # 11.17 paid for it, its fee 1.17 kept
     assert refunded(booking) == Decimal("10.00")
@@ -52,8 +56,6 @@ def test_a_customer_keeps_paying_the_fees_when_cancelling(
     assert refunded(booking) == Decimal("30.00") == payment.amount - payment.kept
     books = ledger.slot_ledger(reserved_slot.pk)
     assert books.kept == Decimal("3.50") and books.reconciles
-    client = Client()
-    client.force_login(customer)
     page = client.get(f"/bookings/{booking.pk}/").content.decode()
     assert "30.00 refunded." in page and "Booking fees of 3.50 are not refunded" in page
 
