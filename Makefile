@@ -29,7 +29,7 @@ run: seed
 worker: setup
 	DJANGO_DEBUG=1 $(BIN)/celery -A venue worker -B --loglevel INFO
 
-# The conformance, browser and LB suites run in a second pytest process beside the rest (see
+# The conformance, browser, LB and fault suites run in a second pytest process beside the rest (see
 # tests/support/split_run.py); naming tests in PYTEST_ARGS runs just those.
 test: setup
 	$(BIN)/python -m tests.support.split_run $(PYTEST_ARGS)

@@ -2,14 +2,15 @@
 
 The schemathesis conformance test (tests/test_openapi_conformance.py) is the longest
 test of the suite, and under coverage's tracer it runs about three times slower while
-measuring no line that the API tests do not. The browser and load-balancer suites
-(tests/browser, tests/lb) serve the application from processes of their own, which
-coverage does not follow. These run in a second process, without coverage, on its own
-test database (`VENUE_TEST_DB_NAME`) and its own Redis database, while the first
-process runs everything else with coverage. On two cores the suite takes about as long
-as the longer of the two; each prints its slowest tests, to keep the halves even.
+measuring no line that the API tests do not. The browser, load-balancer and fault
+suites (tests/browser, tests/lb, tests/faults) serve the application from processes
+of their own, which coverage does not follow. These run in a second process, without
+coverage, on its own test database (`VENUE_TEST_DB_NAME`) and its own Redis database,
+while the first process runs everything else with coverage. On two cores the suite
+takes about as long as the longer of the two; each prints its slowest tests, to keep
+the halves even.
 
-The conformance process's output is kept in a file and printed after the main run, so
+The second process's output is kept in a file and printed after the main run, so
 the two reports do not interleave. The exit status is the first non-zero of the two.
 
 Arguments are passed to both processes. Arguments naming tests (a path or a node id)
@@ -23,7 +24,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-BESIDE = ["tests/test_openapi_conformance.py", "tests/browser", "tests/lb"]
+BESIDE = ["tests/test_openapi_conformance.py", "tests/browser", "tests/lb", "tests/faults"]
 DURATIONS = "--durations=15"
 ROOT = Path(__file__).resolve().parents[2]
 
