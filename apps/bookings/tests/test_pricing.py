@@ -61,6 +61,10 @@ def test_the_breakdown_adds_up_and_is_never_negative(lines, discount, charges):
     assert all(paid >= 0 for paid in q.paid)
     assert 0 <= q.discount <= q.subtotal
     assert q.fees == charges.fee_per_ticket * len(lines) + charges.fee_per_order
+    # Each ticket knows the fee inside its price (a refund policy may keep it), and
+    # never pays less than that fee.
+    assert sum(q.ticket_fees) == q.fees
+    assert all(0 <= fee <= paid for fee, paid in zip(q.ticket_fees, q.paid, strict=True))
     assert 0 <= q.tax <= q.total
     for value in (q.total, q.discount, q.fees, q.tax, *q.paid):
         assert value == value.quantize(Decimal("0.01"))
