@@ -2,6 +2,7 @@
 
 import json
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -11,6 +12,7 @@ from apps.accounts.cookies import access_cookie_name, refresh_cookie_name
 from apps.bookings import services as bookings
 from apps.bookings.models import Booking, Hold
 from apps.scheduling.models import Slot
+from apps.scheduling.services import ticket_types_set
 from tests.support.demo import DEMO_EMAIL, DEMO_PASSWORD, seeded_account, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +153,31 @@ def test_general_admission_hold_pay_cancel(signed_in, demo):
     assert "already cancelled" in page
     assert signed_in.get(reverse("booking-detail", args=[999999])).status_code == 404
     assert signed_in.get(reverse("booking-cancel", args=[999999])).status_code == 404
+
+
+def test_general_admission_takes_a_number_per_ticket_type(signed_in, demo):
+    """With ticket types, the general-admission form asks how many of each."""
+    slot = general_slot()
+    ticket_types_set(
+        event=slot.event,
+        types=[{"code": "adult", "name": "Adult"},
+               {"code": "child", "name": "Child", "prices": {"general": "20.00"}}],
+    )  # fmt: skip
+    page = signed_in.get(reverse("slot-detail", args=[slot.pk])).content.decode()
+    assert 'name="qty_adult"' in page and 'name="qty_child"' in page
+    assert 'name="quantity"' not in page
+    hold_url = reverse("slot-hold", args=[slot.pk])
+    signed_in.post(hold_url, {"qty_adult": "1", "qty_child": "2"})
+    hold = Hold.objects.get(user=demo, slot=slot)
+    assert hold.total == Decimal("75.00")  # 35.00 + 2 x 20.00
+    page = signed_in.get(reverse("slot-detail", args=[slot.pk])).content.decode()
+    assert "1 Adult, 2 Child" in page
+    for bad in ({"qty_adult": "0", "qty_child": "0"}, {"qty_adult": "11"}, {"qty_Adult!": "1"}):
+        page = signed_in.post(hold_url, bad, follow=True).content.decode()
+        assert "Choose between 1 and 10 tickets." in page
+    page = signed_in.post(hold_url, {"qty_student": "1"}, follow=True).content.decode()
+    assert "does not sell that ticket type" in page
+    assert Hold.objects.get(user=demo, slot=slot).pk == hold.pk  # refused: the hold stands
 
 
 def test_hold_errors_become_messages(signed_in, demo):
