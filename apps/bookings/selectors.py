@@ -161,14 +161,6 @@ def price_breakdown(priced: Hold | Booking) -> dict[str, Any]:
     }
 
 
-def hold_type_counts(hold: Hold) -> dict[str, int]:
-    """How many tickets of each type the hold is for: {"adult": 1, "child": 1}."""
-    counts: dict[str, int] = {}
-    for code, _ in hold.ticket_types.values():
-        counts[code] = counts.get(code, 0) + 1
-    return counts
-
-
 def hold_payload(hold: Hold) -> dict[str, Any]:
     return {
         "id": hold.pk,
@@ -184,7 +176,7 @@ def hold_payload(hold: Hold) -> dict[str, Any]:
         "discount": str(hold.discount),
         "breakdown": price_breakdown(hold),
         "promo_code": hold.promo_code.code if hold.promo_code_id else None,
-        "ticket_types": hold_type_counts(hold),
+        "ticket_types": hold.type_counts(),
         "kind": hold.kind,
         "expires_at": hold.expires_at.isoformat().replace("+00:00", "Z"),
     }

@@ -22,13 +22,12 @@ from apps.catalog.models import category_validator
 from apps.core.exceptions import ApplicationError
 from apps.scheduling import services as scheduling
 from apps.scheduling.selectors import slot_editable, slot_prices, slot_upcoming
-from apps.scheduling.ticket_types import MAX_TYPES, event_types, price_table
+from apps.scheduling.ticket_types import MAX_PRICE, MAX_TYPES, event_types, price_table
 
 from .selectors import my_event_or_404
 from .views import organizer_required
 
 SHOWN_SLOTS = 50  # the page lists the next showtimes, not a whole season
-MAX_PRICE = Decimal("999999.99")  # the API's bound: 8 digits, 2 after the point
 NEW_EVENT_TYPES = "adult | Adult\n"
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from .models import Slot, TicketType
 
 STANDARD = ("standard", "Standard")
+MAX_PRICE = Decimal("999999.99")  # a price has 8 digits, 2 of them cents
 MAX_TYPES = 8
 
 
@@ -56,7 +57,7 @@ def price_table(
 
 def event_types(event_id: int) -> list[tuple[str, str, dict]]:
     """The event's ticket types in order, as (code, name, prices); one query."""
-    return list(TicketType.objects.filter(event_id=event_id).values_list("code", "name", "prices"))
+    return events_types([event_id])[event_id]
 
 
 def events_types(event_ids) -> dict[int, list[tuple[str, str, dict]]]:

@@ -91,14 +91,6 @@ def _type_suffix(held: list | None, types: list[dict]) -> str:
     return f" ({held[1]})" if held and len(types) > 1 else ""
 
 
-def _type_counts(held_types: dict) -> str:
-    """ "2 Adult, 1 Child" of a hold."""
-    counts: dict[str, int] = {}
-    for _, name in held_types.values():
-        counts[name] = counts.get(name, 0) + 1
-    return ", ".join(f"{n} {name}" for name, n in counts.items())
-
-
 def slot_page(slot: Slot, user) -> dict[str, Any]:
     """Everything the showtime page shows: seat map, legend, prices, the viewer's hold."""
     seat_map = scheduling.slot_seat_map(slot)
@@ -159,7 +151,11 @@ def slot_page(slot: Slot, user) -> dict[str, Any]:
             labels.get(pk, str(pk)) + _type_suffix(held_types.get(str(pk)), types)
             for pk in hold_seats
         ],
-        "hold_type_counts": _type_counts(held_types) if len(types) > 1 else "",
+        "hold_type_counts": ", ".join(
+            f"{n} {name}" for name, n in hold.type_counts(by_name=True).items()
+        )
+        if hold and len(types) > 1
+        else "",
         "local_start": timezone.localtime(slot.starts_at, slot.screen.venue.tzinfo),
     }
 

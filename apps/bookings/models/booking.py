@@ -76,15 +76,22 @@ class Hold(models.Model):
     def __str__(self) -> str:
         return f"hold {self.pk} of {self.quantity} on slot {self.slot_id}"
 
+    def type_counts(self, *, by_name: bool = False) -> dict[str, int]:
+        """How many of its tickets are of each type, by code ({"adult": 1, "child": 1}) or
+        by name, in the order first held."""
+        counts: dict[str, int] = {}
+        for code, name in self.ticket_types.values():
+            key = name if by_name else code
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
     def held_again(self, seat_ids: list[int]) -> dict:
         """The `hold_create` arguments that hold the same tickets again (`seat_ids`: its
         claimed seats), each of the same type: to apply a promo code, say."""
         if seat_ids:
             types = {int(k): v[0] for k, v in self.ticket_types.items() if not k.startswith("#")}
             return {"seat_ids": seat_ids, "seat_types": types or None}
-        quantities: dict[str, int] = {}
-        for code, _ in self.ticket_types.values():
-            quantities[code] = quantities.get(code, 0) + 1
+        quantities = self.type_counts()
         if sum(quantities.values()) != self.quantity:  # held before types were recorded
             return {"quantity": self.quantity}
         return {"quantities": quantities}

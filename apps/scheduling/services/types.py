@@ -11,9 +11,7 @@ from apps.core.cache import public_cache_bump
 
 from ..errors import InvalidPrices
 from ..models import TicketType
-from ..ticket_types import MAX_TYPES, event_types
-
-MAX_PRICE = Decimal("1000000")  # prices have 8 digits, 2 of them cents
+from ..ticket_types import MAX_PRICE, MAX_TYPES, event_types
 
 
 def _checked_prices(prices: dict, where: str) -> dict[str, str]:
@@ -27,7 +25,7 @@ def _checked_prices(prices: dict, where: str) -> dict[str, str]:
                 f"{where}: '{category}' is not a seat category with a price.",
                 details={"category": category},
             ) from exc
-        if not value.is_finite() or not 0 <= value < MAX_PRICE or value.as_tuple().exponent < -2:
+        if not value.is_finite() or not 0 <= value <= MAX_PRICE or value.as_tuple().exponent < -2:
             raise InvalidPrices(
                 f"{where}: a price is from 0 to 999999.99, to the cent.",
                 details={"category": category},
